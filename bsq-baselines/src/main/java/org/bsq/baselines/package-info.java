@@ -1,0 +1,2 @@
+/** Baseline strategies behind the QuantizationStrategy SPI; empty until the SPI lands. */
+package org.bsq.baselines;
