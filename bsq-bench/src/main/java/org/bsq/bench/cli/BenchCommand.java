@@ -1,0 +1,261 @@
+package org.bsq.bench.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.bsq.core.data.Batch;
+import org.bsq.core.data.BatchIterator;
+import org.bsq.core.engine.Backend;
+import org.bsq.core.engine.Backends;
+import org.bsq.core.engine.CompiledNetwork;
+import org.bsq.core.engine.Model;
+import org.bsq.core.engine.SoftmaxCrossEntropy;
+import org.bsq.core.graph.Shape;
+import org.bsq.core.train.Initializers;
+import org.bsq.core.train.SgdOptimizer;
+import org.bsq.core.train.SgdSettings;
+import org.bsq.data.Augmentation;
+import org.bsq.data.DataLoader;
+import org.bsq.data.DataSet;
+import org.bsq.data.DataSets;
+import org.bsq.data.LabeledImages;
+import org.bsq.data.Normalization;
+import org.bsq.models.ModelOptions;
+import org.bsq.models.Models;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bsq bench train-step}: times full training steps (data, forward, backward, SGD update) and inference, and
+ * reports medians, images/s and peak memory. Run it on an idle machine (two numeric processes on 2 cores slow each
+ * other 8-30x) and compare with {@code ../shared/tools/pytorch_resnet20_step.py} run right before or after.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmarks. train-step: median ms per full training step (data, forward, backward, update) and "
+        + "inference images/s.")
+final class BenchCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "WHAT", description = "What to benchmark: train-step.")
+  String what;
+
+  @Option(names = "--model", defaultValue = "resnet20", description = "Model (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--steps", defaultValue = "30", description = "Timed training steps (default: ${DEFAULT-VALUE}, at least 20).")
+  int steps;
+
+  @Option(names = "--warmup", defaultValue = "5", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--infer-batches", defaultValue = "20", description = "Timed inference batches (default: ${DEFAULT-VALUE}).")
+  int inferBatches;
+
+  @Option(names = "--backend", defaultValue = "auto", description = "onednn, reference or auto (default: ${DEFAULT-VALUE}).")
+  String backend;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Use real CIFAR-10 from DIR; default: seeded random 32x32 RGB images through the same pipeline.")
+  Path dataDir;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    if (!"train-step".equals(what)) {
+      throw new UsageException("bench: WHAT must be one of [train-step], was '" + what + "'");
+    }
+    if (!Models.names().contains(model)) {
+      throw new UsageException("unknown model '" + model + "'; known: " + Models.names());
+    }
+    if (!Backends.NAMES.contains(backend)) {
+      throw new UsageException("backend name must be one of " + Backends.NAMES + ", was '" + backend + "'");
+    }
+    if (batch < 2 || steps < 1 || warmup < 0 || inferBatches < 1) {
+      throw new UsageException("--batch must be >= 2, --steps and --infer-batches >= 1, --warmup >= 0; was batch=" + batch
+          + " steps=" + steps + " warmup=" + warmup + " infer-batches=" + inferBatches);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    DataLoader loader = loader();
+    ModelOptions options = new ModelOptions(new Shape(loader.channels(), loader.height(), loader.width()),
+        loader.numClasses(), ModelOptions.blockActivation("relu", 0));
+    Model m = Model.withZeroParameters(Models.create(model, options));
+    Initializers.initialize(m, seed);
+    Backend engine = Backends.byName(backend);
+    SgdOptimizer sgd = new SgdOptimizer(SgdSettings.of(0.1, 0.9, 1e-4).withNesterov(true));
+    int classes = loader.numClasses();
+    float[] grad = new float[batch * classes];
+    double[] stepMs = new double[steps];
+    double[] inferMs = new double[inferBatches];
+    double firstLoss = Double.NaN;
+    double lastLoss = Double.NaN;
+    long compileNanos;
+    try (CompiledNetwork net = engine.compile(m, batch)) {
+      compileNanos = 0;
+      int epoch = 0;
+      BatchIterator it = loader.epoch(epoch);
+      try {
+        for (int s = 0; s < warmup + steps; s++) {
+          long t0 = System.nanoTime();
+          if (!it.hasNext()) {
+            it.close();
+            it = loader.epoch(++epoch);
+          }
+          Batch b = it.next();
+          m.parameters().zeroGradients();
+          float[] logits = net.forward(b.images(), true);
+          double loss = SoftmaxCrossEntropy.lossAndGradient(logits, b.labels(), b.size(), classes, grad);
+          net.backward(grad);
+          sgd.step(m.parameters());
+          long t1 = System.nanoTime();
+          if (s == 0) {
+            compileNanos = t1 - t0;
+            firstLoss = loss;
+          }
+          if (s >= warmup) {
+            stepMs[s - warmup] = (t1 - t0) / 1e6;
+          }
+          lastLoss = loss;
+          if (!Double.isFinite(loss)) {
+            throw new IllegalStateException("loss must stay finite during the benchmark, was " + loss + " at step " + s);
+          }
+        }
+        BatchIterator test = loader.epoch(epoch + 1);
+        Batch b = test.next();
+        float[] x = Arrays.copyOf(b.images(), b.images().length);
+        test.close();
+        for (int w = 0; w < 3; w++) {
+          net.forward(x, false);
+        }
+        for (int i = 0; i < inferBatches; i++) {
+          long t0 = System.nanoTime();
+          net.forward(x, false);
+          inferMs[i] = (System.nanoTime() - t0) / 1e6;
+        }
+      } finally {
+        it.close();
+      }
+    }
+    double median = median(stepMs);
+    double inferMedian = median(inferMs);
+    long peakRss = peakRssBytes();
+    out.printf("bench train-step: %s, batch %d, backend %s, OMP_NUM_THREADS=%s, data: %s%n", model, batch, engine.name(),
+        System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), loader.description());
+    out.printf("  training step (data + forward + backward + SGD), %d steps after %d warm-up: median %.1f ms "
+            + "(p10 %.1f, p90 %.1f, mean %.1f) = %.0f images/s%n", steps, warmup, median, percentile(stepMs, 0.1),
+        percentile(stepMs, 0.9), mean(stepMs), batch * 1000 / median);
+    out.printf("  first step (includes kernel set-up): %.0f ms; loss %.3f -> %.3f%n", compileNanos / 1e6, firstLoss,
+        lastLoss);
+    out.printf("  inference (eval forward), %d batches: median %.1f ms per batch = %.0f images/s%n", inferBatches,
+        inferMedian, batch * 1000 / inferMedian);
+    out.printf("  peak resident memory: %.2f GB%n", peakRss / 1e9);
+    if (json) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("bench", "train-step");
+      o.put("model", model);
+      o.put("batch", batch);
+      o.put("backend", engine.name());
+      o.put("ompThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+      o.put("data", loader.description());
+      o.put("steps", steps);
+      o.put("warmup", warmup);
+      o.put("msPerStepMedian", median);
+      o.put("msPerStepP10", percentile(stepMs, 0.1));
+      o.put("msPerStepP90", percentile(stepMs, 0.9));
+      o.put("msPerStep", stepMs);
+      o.put("imagesPerSecond", batch * 1000 / median);
+      o.put("inferenceMsPerBatchMedian", inferMedian);
+      o.put("inferenceImagesPerSecond", batch * 1000 / inferMedian);
+      o.put("firstStepMs", compileNanos / 1e6);
+      o.put("peakRssBytes", peakRss);
+      o.put("cpu", cpuModel());
+      out.println(Json.line(o));
+    }
+    out.flush();
+    return 0;
+  }
+
+  private DataLoader loader() {
+    if (dataDir != null) {
+      DataSet data = DataSets.load(DataSets.CIFAR10, dataDir);
+      return DataLoader.builder(data.train(), batch).shuffle(true).augmentation(Augmentation.CIFAR10)
+          .normalization(Normalization.CIFAR10).seed(seed).limit(batch * 16).name("cifar10/train").build();
+    }
+    int n = batch * 8;
+    byte[] pixels = new byte[n * 3 * 32 * 32];
+    byte[] labels = new byte[n];
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (byte) r.nextInt(256);
+    }
+    for (int i = 0; i < n; i++) {
+      labels[i] = (byte) r.nextInt(10);
+    }
+    LabeledImages images = new LabeledImages(pixels, labels, new Shape(3, 32, 32),
+        List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), "random", "seeded random RGB images");
+    return DataLoader.builder(images, batch).shuffle(true).augmentation(Augmentation.CIFAR10)
+        .normalization(Normalization.CIFAR10).seed(seed).name("random-32x32-rgb").build();
+  }
+
+  static double median(double[] v) {
+    return percentile(v, 0.5);
+  }
+
+  static double percentile(double[] v, double q) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    double pos = q * (s.length - 1);
+    int lo = (int) Math.floor(pos);
+    int hi = (int) Math.ceil(pos);
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  }
+
+  static double mean(double[] v) {
+    return Arrays.stream(v).average().orElse(Double.NaN);
+  }
+
+  /** Peak resident set size of this process (VmHWM), or -1 where /proc is not available. */
+  static long peakRssBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim() + " x" + Runtime.getRuntime().availableProcessors();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return System.getProperty("os.arch");
+    }
+    return System.getProperty("os.arch");
+  }
+}

@@ -1,0 +1,135 @@
+package org.bsq.bench.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bsq.core.engine.Backend;
+import org.bsq.core.engine.Backends;
+import org.bsq.core.engine.Model;
+import org.bsq.core.graph.LayerInfo;
+import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.train.ConsoleProgress;
+import org.bsq.core.train.EpochRecord;
+import org.bsq.core.train.EvaluationResult;
+import org.bsq.core.train.Initializers;
+import org.bsq.core.train.LearningRateSchedule;
+import org.bsq.core.train.SgdSettings;
+import org.bsq.core.train.Trainer;
+import org.bsq.core.train.TrainingConfig;
+import org.bsq.core.train.TrainingResult;
+import org.bsq.data.DataSet;
+import org.bsq.data.DataSets;
+import org.bsq.models.ModelOptions;
+import org.bsq.models.Models;
+import org.bsq.models.PretrainedWeights;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bsq demo}: the main job on the embedded Fashion-MNIST subset, with no download. For now it trains and
+ * evaluates the small CNN in full precision and prints a short report; the strategy comparison joins it later.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Train and evaluate the small CNN on the embedded Fashion-MNIST subset (no download, ~1-3 minutes).")
+final class DemoCommand implements Callable<Integer> {
+  static final String MODEL = "small-cnn";
+  static final String DATASET = DataSets.EMBEDDED;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--epochs", defaultValue = "8", paramLabel = "N", description = "Epochs (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--backend", defaultValue = "auto", paramLabel = "B", description = "onednn, reference or auto (default: ${DEFAULT-VALUE}).")
+  String backend;
+
+  @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Run folder (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--json", description = "Print one JSON summary object as the last line of stdout (progress goes to stderr).")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    if (epochs < 1) {
+      throw new UsageException("--epochs must be >= 1, was " + epochs);
+    }
+    if (!Backends.NAMES.contains(backend)) {
+      throw new UsageException("backend name must be one of " + Backends.NAMES + ", was '" + backend + "'");
+    }
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintStream progress = json ? System.err : System.out;
+    long start = System.nanoTime();
+    DataSet data = DataSets.load(DATASET, null);
+    ModelOptions options = new ModelOptions(data.info().inputShape(), data.info().numClasses(),
+        ModelOptions.blockActivation("relu", 0));
+    Model model = Model.withZeroParameters(Models.create(MODEL, options));
+    Initializers.initialize(model, seed);
+    LayerInventory inventory = LayerInventory.of(model.graph());
+    Backend engine = Backends.byName(backend);
+
+    progress.printf("bsq demo: %s on %s (%d train / %d test images, %s), backend %s%n", MODEL, DATASET,
+        data.train().size(), data.test().size(), data.info().inputShape(), engine.name());
+    progress.printf("  %-8s %-16s %8s %12s%n", "layer", "weight shape", "params", "MACs/image");
+    for (LayerInfo l : inventory) {
+      progress.printf("  %-8s %-16s %8d %12d%n", l.name(), l.weightShape(), l.paramCount(), l.macsPerSample());
+    }
+    progress.printf("  total: %d trainable parameters, %.2f M MACs per image%n", model.parameters().trainableCount(),
+        inventory.totalMacsPerSample() / 1e6);
+
+    int batch = 128;
+    TrainingConfig config = TrainingConfig.of(epochs, SgdSettings.of(0.1, 0.9, 5e-4).withNesterov(true),
+        LearningRateSchedule.cosine(epochs, 0.0), seed).withSchedulePerStep(true)
+        .withCheckpoints(out.resolve("checkpoints"), 1, 0);
+    Trainer trainer = Trainer.builder(engine, model, config, data.trainLoader(batch, seed))
+        .evaluation(data.testLoader(batch))
+        .listener(new ConsoleProgress(progress, System.console() != null && !json, 200, System::nanoTime))
+        .build();
+    TrainingResult result = trainer.train();
+    EvaluationResult last = result.finalEvaluation();
+
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("model", MODEL);
+    meta.put("dataset", DATASET);
+    meta.put("epochs", epochs);
+    meta.put("seed", seed);
+    meta.put("top1", last.top1());
+    meta.put("top5", last.top5());
+    PretrainedWeights.save(out.resolve("weights"), model.parameters(), meta);
+    Json.write(out.resolve("history.json"), result);
+    double seconds = (System.nanoTime() - start) / 1e9;
+
+    stdout.println();
+    stdout.println("Report (full-precision baseline; quantization strategies join this report in later releases)");
+    stdout.printf("  %-6s %10s %10s %10s%n", "epoch", "train loss", "test top-1", "seconds");
+    for (EpochRecord r : result.history()) {
+      stdout.printf("  %-6d %10.4f %9.2f%% %10.1f%n", r.epoch() + 1, r.trainLoss(), 100 * r.testTop1(), r.seconds());
+    }
+    stdout.printf("  %s on %s: top-1 %.2f %%, top-5 %.2f %%, loss %.4f over %d test images%n", MODEL, DATASET,
+        100 * last.top1(), 100 * last.top5(), last.loss(), last.samples());
+    stdout.printf("  weights: %d parameters at 32 bits = %.1f KiB; %d training steps in %.1f s (total %.1f s)%n",
+        inventory.totalParams(), inventory.totalParams() * 4 / 1024.0, result.steps(), result.seconds(), seconds);
+    stdout.printf("  run folder: %s (weights/, history.json, checkpoints/)%n", out);
+    if (json) {
+      Map<String, Object> o = new LinkedHashMap<>(meta);
+      o.put("loss", last.loss());
+      o.put("samples", last.samples());
+      o.put("params", inventory.totalParams());
+      o.put("backend", engine.name());
+      o.put("trainSeconds", result.seconds());
+      o.put("seconds", seconds);
+      stdout.println(Json.line(o));
+    }
+    stdout.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,72 @@
+package org.bsq.bench.cli;
+
+import java.nio.file.Path;
+import org.bsq.core.engine.Backend;
+import org.bsq.core.engine.Backends;
+import org.bsq.core.engine.Model;
+import org.bsq.core.graph.Graph;
+import org.bsq.data.DataSet;
+import org.bsq.data.DataSetInfo;
+import org.bsq.data.DataSets;
+import org.bsq.models.ModelOptions;
+import org.bsq.models.Models;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that build a model for a data set. */
+final class ModelDataOptions {
+  @Option(names = "--model", required = true, paramLabel = "M", description = "Model name (see: bsq list models).")
+  String model;
+
+  @Option(names = "--dataset", required = true, paramLabel = "D", description = "Data set name (see: bsq list datasets).")
+  String dataset;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Folder with the data set files (CIFAR-10: cifar-10-batches-bin/ or cifar-10-binary.tar.gz).")
+  Path dataDir;
+
+  @Option(names = "--activation", defaultValue = "relu", paramLabel = "relu|relu6",
+      description = "Block activation: relu or relu6 (default: ${DEFAULT-VALUE}; --act-bits > 0 needs relu6).")
+  String activation;
+
+  @Option(names = "--act-bits", defaultValue = "0", paramLabel = "K",
+      description = "Quantize block activations to K bits (0 = none; ReLU6 above 3 bits, PACT at 3 or fewer).")
+  int actBits;
+
+  @Option(names = "--backend", defaultValue = "auto", paramLabel = "B",
+      description = "Compute backend: onednn, reference or auto (default: ${DEFAULT-VALUE}).")
+  String backend;
+
+  /** Validates names before any heavy work, so usage errors come first. */
+  void validate() {
+    UsageException.usage(() -> DataSets.info(dataset));
+    if (!Models.names().contains(model)) {
+      throw new UsageException("unknown model '" + model + "'; known: " + Models.names());
+    }
+    if (!Backends.NAMES.contains(backend)) {
+      throw new UsageException("backend name must be one of " + Backends.NAMES + ", was '" + backend + "'");
+    }
+    UsageException.usage(() -> ModelOptions.blockActivation(activation, actBits));
+    DataSetInfo info = DataSets.info(dataset);
+    if (info.needsDataDir() && dataDir == null) {
+      throw new UsageException("data set '" + dataset + "' needs --data-dir DIR (the folder holding its files)");
+    }
+  }
+
+  DataSet loadData() {
+    return DataSets.load(dataset, dataDir);
+  }
+
+  Graph graph(DataSetInfo info) {
+    ModelOptions options = new ModelOptions(info.inputShape(), info.numClasses(),
+        ModelOptions.blockActivation(activation, actBits));
+    return UsageException.usage(() -> Models.create(model, options));
+  }
+
+  Model newModel(DataSetInfo info) {
+    return Model.withZeroParameters(graph(info));
+  }
+
+  Backend backend() {
+    return Backends.byName(backend);
+  }
+}
