@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
  * evaluates the small CNN in full precision and prints a short report; the strategy comparison joins it later.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Train and evaluate the small CNN on the embedded Fashion-MNIST subset (no download, ~1-3 minutes).")
+    description = "Train and evaluate the small CNN on the embedded Fashion-MNIST subset (no download, under a minute once built).")
 final class DemoCommand implements Callable<Integer> {
   static final String MODEL = "small-cnn";
   static final String DATASET = DataSets.EMBEDDED;
@@ -43,7 +43,7 @@ final class DemoCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--epochs", defaultValue = "8", paramLabel = "N", description = "Epochs (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--epochs", defaultValue = "10", paramLabel = "N", description = "Epochs (default: ${DEFAULT-VALUE}).")
   int epochs;
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")

@@ -83,6 +83,21 @@ class OneDnnBackendTest {
     compareSteps(randomModel(resnet20(), 1), randomModel(resnet20(), 1), new OneDnnBackend(), 4, 1, 101, 1.0);
   }
 
+  /**
+   * A 1-channel 28x28 input (the embedded Fashion-MNIST shape) makes oneDNN fall back to its reference
+   * backward-weights kernel with the chain's layouts; the backend then lets oneDNN choose layouts and reorders into
+   * them. Gradients must stay those of the reference backend.
+   */
+  @Test
+  void singleChannelStemUsesReorderedLayoutsAndMatchesReference() {
+    // conv -> pool -> fc keeps the check well conditioned: dW of the stem depends only on the input and dY.
+    org.bsq.core.graph.GraphBuilder b = new org.bsq.core.graph.GraphBuilder("grey", 1, 28, 28);
+    int x = b.conv("conv1", b.input(), 16, 3, 1, 1);
+    b.linear("fc", b.globalAvgPool(x), TinyNets.CLASSES);
+    org.bsq.core.graph.Graph g = b.build();
+    compareSteps(randomModel(g, 31), randomModel(g, 31), new OneDnnBackend(), 16, 2);
+  }
+
   @Test
   void customWeightSourceGetsTheSameGradients() {
     Model a = TinyNets.residual(31);
