@@ -11,7 +11,7 @@ import org.bsq.core.data.BatchSource;
  * {@code (seed, e)} only (or the natural order when not shuffling). Batches reuse one full-size buffer, so the last,
  * smaller batch comes in an array longer than its samples (as real sources may do).
  */
-final class InMemoryBatchSource implements BatchSource {
+public final class InMemoryBatchSource implements BatchSource {
   private final String description;
   private final float[] images;
   private final int[] labels;
@@ -24,7 +24,7 @@ final class InMemoryBatchSource implements BatchSource {
   private final boolean shuffle;
   int epochsOpened;
 
-  InMemoryBatchSource(String description, float[] images, int[] labels, int channels, int height, int width,
+  public InMemoryBatchSource(String description, float[] images, int[] labels, int channels, int height, int width,
       int classes, int batchSize, long seed, boolean shuffle) {
     this.description = description;
     this.images = images;
