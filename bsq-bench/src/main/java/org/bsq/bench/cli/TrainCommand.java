@@ -83,6 +83,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "Continue the run in DIR from its last checkpoint (same options as the first invocation).")
   Path resume;
 
+  @Option(names = "--stop-after", defaultValue = "0", paramLabel = "E",
+      description = "Stop after epoch E (schedule still spans --epochs); continue later with --resume. 0 = run to the end.")
+  int stopAfter;
+
   @Option(names = "--no-augment", description = "Disable the data set's default augmentation.")
   boolean noAugment;
 
@@ -104,6 +108,9 @@ final class TrainCommand implements Callable<Integer> {
     if (epochs < 1 || batchSize < 1 || checkpointEvery < 1 || limitTrain < 0 || limitTest < 0) {
       throw new UsageException("--epochs, --batch-size and --checkpoint-every must be >= 1 and limits >= 0, was epochs="
           + epochs + " batch-size=" + batchSize + " checkpoint-every=" + checkpointEvery);
+    }
+    if (stopAfter < 0 || stopAfter > epochs) {
+      throw new UsageException("--stop-after must be in [0, " + epochs + "] (0 = run to the end), was " + stopAfter);
     }
     if (!(lr > 0)) {
       throw new UsageException("--lr must be > 0, was " + lr);
@@ -144,7 +151,15 @@ final class TrainCommand implements Callable<Integer> {
         .build();
     progress.printf("bsq train: %s on %s, %d epochs, batch %d, %s, backend %s, run folder %s%n", common.model,
         common.dataset, epochs, batchSize, config.describe(), backend.name(), runDir);
-    TrainingResult result = resume != null ? trainer.resume(runDir.resolve("checkpoints")) : trainer.train();
+    if (resume != null) {
+      trainer.restore(runDir.resolve("checkpoints"));
+    }
+    int until = stopAfter == 0 ? epochs : stopAfter;
+    if (until < trainer.completedEpochs()) {
+      throw new UsageException("--stop-after " + stopAfter + " is before the checkpoint's epoch "
+          + trainer.completedEpochs());
+    }
+    TrainingResult result = trainer.trainUntil(until);
 
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("model", common.model);
@@ -152,6 +167,7 @@ final class TrainCommand implements Callable<Integer> {
     meta.put("activation", common.activation);
     meta.put("actBits", common.actBits);
     meta.put("epochs", epochs);
+    meta.put("completedEpochs", result.completedEpochs());
     meta.put("seed", seed);
     EvaluationResult last = result.finalEvaluation();
     if (last != null) {
@@ -160,9 +176,13 @@ final class TrainCommand implements Callable<Integer> {
     }
     PretrainedWeights.save(runDir.resolve("weights"), model.parameters(), meta);
     Json.write(runDir.resolve("history.json"), result);
-    stdout.printf("%s on %s: top-1 %.2f %%, top-5 %.2f %% after %d epochs (%.1f s). Weights: %s%n", common.model,
-        common.dataset, last == null ? Double.NaN : 100 * last.top1(), last == null ? Double.NaN : 100 * last.top5(),
-        result.completedEpochs(), result.seconds(), runDir.resolve("weights"));
+    stdout.printf("%s on %s: top-1 %.2f %%, top-5 %.2f %% after %d of %d epochs (%.1f s). Weights: %s%n",
+        common.model, common.dataset, last == null ? Double.NaN : 100 * last.top1(),
+        last == null ? Double.NaN : 100 * last.top5(), result.completedEpochs(), epochs, result.seconds(),
+        runDir.resolve("weights"));
+    if (result.completedEpochs() < epochs) {
+      stdout.printf("stopped early; continue with the same options and --resume %s%n", runDir);
+    }
     if (json) {
       Map<String, Object> o = new LinkedHashMap<>(meta);
       o.put("loss", last == null ? null : last.loss());

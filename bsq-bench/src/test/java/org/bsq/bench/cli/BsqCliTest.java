@@ -1,0 +1,146 @@
+package org.bsq.bench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user drives it: exit codes, messages, JSON output, run folders. */
+class BsqCliTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  record Result(int code, String out, String err) {
+    JsonNode lastJson() throws Exception {
+      List<String> lines = out.lines().toList();
+      return JSON.readTree(lines.get(lines.size() - 1));
+    }
+  }
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = BsqCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void usageErrorsExitTwoWithOneLineReason() {
+    Result r = run("eval", "--model", "resnet18", "--dataset", "cifar10", "--weights", "/tmp");
+    assertEquals(2, r.code());
+    assertEquals("bsq: unknown model 'resnet18'; known: [resnet20, resnet32, resnet44, resnet56, small-cnn]",
+        r.err().lines().findFirst().orElseThrow());
+    r = run("train", "--model", "small-cnn", "--dataset", "imagenet");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("[cifar10, embedded, fashion-mnist, fashion-mnist-embedded, mnist]"), r.err());
+    r = run("train", "--model", "resnet20", "--dataset", "cifar10");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("needs --data-dir"), r.err());
+    r = run("train", "--dataset", "embedded");
+    assertEquals(2, r.code());
+    assertTrue(r.err().startsWith("bsq: Missing required option: '--model=M'"), r.err());
+    r = run("eval", "--model", "small-cnn", "--dataset", "embedded", "--weights", "/tmp", "--activation", "relu",
+        "--act-bits", "4");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("use activation relu6"), r.err());
+    assertEquals(2, run("bench", "inference").code());
+    assertEquals(2, run("list", "strategies-and-more").code());
+    assertEquals(2, run("--no-such-option").code());
+  }
+
+  @Test
+  void listAndVersion() {
+    Result r = run("list");
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("resnet20") && r.out().contains("embedded") && r.out().contains("onednn"), r.out());
+    r = run("--version");
+    assertEquals(0, r.code());
+    assertTrue(r.out().startsWith("bsq-java "), r.out());
+  }
+
+  @Test
+  @Tag("integration")
+  void trainResumeAndEvalOnTheEmbeddedData(@TempDir Path tmp) throws Exception {
+    Path full = tmp.resolve("full");
+    Path split = tmp.resolve("split");
+    String[] common = {"--model", "small-cnn", "--dataset", "embedded", "--limit-train", "512", "--limit-test", "200",
+        "--batch-size", "64", "--seed", "5", "--lr", "0.05", "--schedule", "cosine"};
+    Result a = run(concat(new String[] {"train", "--epochs", "2", "--out", full.toString(), "--json"}, common));
+    assertEquals(0, a.code(), a.err());
+    JsonNode summary = a.lastJson();
+    assertEquals(200, summary.get("samples").asInt());
+    assertTrue(Files.isRegularFile(full.resolve("weights/manifest.json")));
+    assertTrue(Files.isRegularFile(full.resolve("history.json")));
+
+    // The same run interrupted after epoch 1 and resumed ends with bitwise the same weights and accuracy.
+    Result b = run(concat(new String[] {"train", "--epochs", "2", "--stop-after", "1", "--out", split.toString()},
+        common));
+    assertEquals(0, b.code(), b.err());
+    assertTrue(b.out().contains("--resume " + split), b.out());
+    Result resumed = run(concat(new String[] {"train", "--epochs", "2", "--resume", split.toString(), "--json"}, common));
+    assertEquals(0, resumed.code(), resumed.err());
+    assertEquals(summary.get("top1").asDouble(), resumed.lastJson().get("top1").asDouble(), 0.0);
+    assertEquals(md5s(full), md5s(split), "bitwise equal weights");
+
+    Result eval = run("eval", "--model", "small-cnn", "--dataset", "embedded", "--weights",
+        full.resolve("weights").toString(), "--limit", "200", "--batch-size", "64", "--json");
+    assertEquals(0, eval.code(), eval.err());
+    JsonNode e = eval.lastJson();
+    assertEquals(summary.get("top1").asDouble(), e.get("top1").asDouble(), 1e-9, "eval reproduces the training's test top-1");
+    for (String key : new String[] {"top1", "top5", "loss", "samples", "seconds"}) {
+      assertTrue(e.has(key), key);
+    }
+  }
+
+  @Test
+  @Tag("integration")
+  void evalOfThePretrainedResNet20PrintsJson() throws Exception {
+    String shared = System.getProperty("bsq.shared.dir");
+    assumeTrue(shared != null && Files.isDirectory(Path.of(shared, "data/pretrained/resnet20-cifar10-fp32")),
+        "skipped: ../shared/data is absent");
+    Result r = run("eval", "--model", "resnet20", "--dataset", "cifar10", "--data-dir",
+        Path.of(shared, "data/cifar-10-jpeg-q75-batches-bin").toString(), "--weights",
+        Path.of(shared, "data/pretrained/resnet20-cifar10-fp32").toString(), "--limit", "500", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = r.lastJson();
+    assertEquals(500, j.get("samples").asInt());
+    assertTrue(j.get("top1").asDouble() > 0.6, "top-1 " + j.get("top1"));
+  }
+
+  @Test
+  @Tag("integration")
+  void demoRunsOnTheEmbeddedData(@TempDir Path tmp) throws Exception {
+    Result r = run("demo", "--epochs", "1", "--out", tmp.toString(), "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = r.lastJson();
+    assertEquals("small-cnn", j.get("model").asText());
+    assertEquals(1000, j.get("samples").asInt());
+    assertTrue(j.get("top1").asDouble() > 0.3, "one epoch learns something: " + j.get("top1"));
+    assertTrue(r.out().contains("Report"), r.out());
+  }
+
+  private static String md5s(Path run) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (String line : Files.readAllLines(run.resolve("weights/manifest.json"))) {
+      if (line.contains("\"md5\"")) {
+        sb.append(line.trim());
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
