@@ -220,28 +220,4 @@ class DataLoaderTest {
     assertThrows(IllegalArgumentException.class,
         () -> new DataLoader(images, 2, true, new Augmentation(5, true), Normalization.CIFAR10, 0));
   }
-
-  @Test
-  void decodeSpeedOfACifarBatchWithAugmentation() {
-    // not a benchmark: a coarse guard against an accidentally slow inner loop (the budget is ~5 ms per batch)
-    LabeledImages images = TestData.images(1024, 3, 32, 32, 10);
-    DataLoader loader = DataLoader.builder(images, 128).shuffle(true).augmentation(Augmentation.CIFAR10)
-        .normalization(Normalization.CIFAR10).prefetch(0).build();
-    for (int warm = 0; warm < 12; warm++) {
-      collect(loader.epoch(warm));
-    }
-    long start = System.nanoTime();
-    int batches = 0;
-    for (int e = 0; e < 5; e++) {
-      try (BatchIterator it = loader.epoch(10 + e)) {
-        while (it.hasNext()) {
-          it.next();
-          batches++;
-        }
-      }
-    }
-    double msPerBatch = (System.nanoTime() - start) / 1e6 / batches;
-    System.out.printf("decode+augment of a 128-image 3x32x32 batch: %.3f ms%n", msPerBatch);
-    assertTrue(msPerBatch < 25, "128-image batch took " + msPerBatch + " ms");
-  }
 }
