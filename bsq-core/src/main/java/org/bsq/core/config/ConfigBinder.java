@@ -1,0 +1,283 @@
+package org.bsq.core.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Binds YAML or JSON configuration to records, rejecting unknown keys and bad values with <em>every</em> problem
+ * listed at once, each with its key path ({@code strategy.alpha: must be > 0, was -1}).
+ *
+ * <p>Supported component types: primitives and their boxes, {@code String}, {@code Path}, enums (case-insensitive),
+ * nested records, {@code List<T>} and {@code Map<String, T>} of those, and {@code JsonNode} (free-form, checked
+ * later by its owner, e.g. a strategy's own parameter record bound with {@link #bind(JsonNode, Class, String)}).
+ * Missing keys take the record's defaults: a record may declare {@code static T defaults()} whose values fill what the
+ * file leaves out. Overrides ({@code --set a.b=value}) are applied to the tree before binding; their values are parsed
+ * as YAML scalars.
+ */
+public final class ConfigBinder {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS);
+
+  private ConfigBinder() {}
+
+  /** Reads a YAML (or JSON) file, applies {@code key=value} overrides and binds it to {@code type}. */
+  public static <T> T load(Path file, List<String> overrides, Class<T> type) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("config file must exist, was '" + file + "'");
+    }
+    JsonNode tree;
+    try {
+      tree = YAML.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), List.of("cannot parse: " + e.getMessage().lines().findFirst()
+          .orElse("syntax error")));
+    }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) {
+      tree = JsonNodeFactory.instance.objectNode();
+    }
+    if (!tree.isObject()) {
+      throw new ConfigException(file.toString(), List.of("top level must be a mapping of keys, was " + tree.getNodeType()));
+    }
+    applyOverrides((ObjectNode) tree, overrides, file.toString());
+    return bind(tree, type, file.toString());
+  }
+
+  /** Applies {@code a.b.c=value} overrides to a tree (creating intermediate mappings). */
+  public static void applyOverrides(ObjectNode tree, List<String> overrides, String source) {
+    List<String> problems = new ArrayList<>();
+    for (String o : overrides) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        problems.add("override must look like key.path=value, was '" + o + "'");
+        continue;
+      }
+      String[] path = o.substring(0, eq).trim().split("\\.");
+      String raw = o.substring(eq + 1);
+      JsonNode value;
+      try {
+        value = raw.isEmpty() ? JsonNodeFactory.instance.textNode("") : YAML.readTree(raw);
+      } catch (IOException e) {
+        value = JsonNodeFactory.instance.textNode(raw);
+      }
+      ObjectNode node = tree;
+      for (int i = 0; i < path.length - 1; i++) {
+        JsonNode child = node.get(path[i]);
+        if (child == null || !child.isObject()) {
+          child = node.putObject(path[i]);
+        }
+        node = (ObjectNode) child;
+      }
+      node.set(path[path.length - 1], value);
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(source, problems);
+    }
+  }
+
+  /** Binds a tree to {@code type}, or throws a {@link ConfigException} with every problem found. */
+  public static <T> T bind(JsonNode tree, Class<T> type, String source) {
+    List<String> problems = new ArrayList<>();
+    JsonNode merged = withDefaults(tree, type);
+    check(merged, type, "", problems);
+    if (problems.isEmpty()) {
+      T value;
+      try {
+        value = JSON.treeToValue(merged, type);
+      } catch (IOException | IllegalArgumentException e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+          root = root.getCause();
+        }
+        throw new ConfigException(source, List.of(root.getMessage() == null ? e.getMessage() : root.getMessage()));
+      }
+      validate(value, "", problems);
+      if (problems.isEmpty()) {
+        return value;
+      }
+    }
+    throw new ConfigException(source, problems);
+  }
+
+  /** The record's {@code defaults()} as a tree with {@code tree} merged over it (deeply). */
+  private static JsonNode withDefaults(JsonNode tree, Class<?> type) {
+    Object defaults = defaultsOf(type);
+    if (defaults == null || !tree.isObject()) {
+      return tree;
+    }
+    ObjectNode base = JSON.valueToTree(defaults);
+    merge(base, (ObjectNode) tree);
+    return base;
+  }
+
+  private static void merge(ObjectNode base, ObjectNode over) {
+    Iterator<Map.Entry<String, JsonNode>> it = over.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode b = base.get(e.getKey());
+      if (b != null && b.isObject() && e.getValue().isObject()) {
+        merge((ObjectNode) b, (ObjectNode) e.getValue());
+      } else {
+        base.set(e.getKey(), e.getValue());
+      }
+    }
+  }
+
+  private static Object defaultsOf(Class<?> type) {
+    try {
+      var m = type.getDeclaredMethod("defaults");
+      if (java.lang.reflect.Modifier.isStatic(m.getModifiers()) && m.getReturnType() == type) {
+        return m.invoke(null);
+      }
+    } catch (NoSuchMethodException e) {
+      return null;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("defaults() of " + type.getSimpleName() + " failed", e);
+    }
+    return null;
+  }
+
+  private static void check(JsonNode node, Type type, String path, List<String> problems) {
+    Class<?> raw = rawClass(type);
+    String at = path.isEmpty() ? "(top level)" : path;
+    if (raw == JsonNode.class) {
+      return;
+    }
+    if (node == null || node.isNull()) {
+      if (raw.isPrimitive()) {
+        problems.add(at + ": is required");
+      }
+      return;
+    }
+    if (raw.isRecord()) {
+      if (!node.isObject()) {
+        problems.add(at + ": must be a mapping, was " + describe(node));
+        return;
+      }
+      TreeSet<String> known = new TreeSet<>();
+      for (RecordComponent rc : raw.getRecordComponents()) {
+        known.add(rc.getName());
+      }
+      Iterator<String> names = node.fieldNames();
+      while (names.hasNext()) {
+        String name = names.next();
+        if (!known.contains(name)) {
+          problems.add(join(path, name) + ": unknown key; known keys here: " + known);
+        }
+      }
+      for (RecordComponent rc : raw.getRecordComponents()) {
+        check(node.get(rc.getName()), rc.getGenericType(), join(path, rc.getName()), problems);
+      }
+    } else if (List.class.isAssignableFrom(raw)) {
+      if (!node.isArray()) {
+        problems.add(at + ": must be a list, was " + describe(node));
+        return;
+      }
+      Type element = typeArgument(type, 0);
+      for (int i = 0; i < node.size(); i++) {
+        check(node.get(i), element, path + "[" + i + "]", problems);
+      }
+    } else if (Map.class.isAssignableFrom(raw)) {
+      if (!node.isObject()) {
+        problems.add(at + ": must be a mapping, was " + describe(node));
+        return;
+      }
+      Type value = typeArgument(type, 1);
+      node.fields().forEachRemaining(e -> check(e.getValue(), value, join(path, e.getKey()), problems));
+    } else if (raw == String.class || raw == Path.class) {
+      if (!node.isValueNode() || node.isBoolean() && raw == Path.class) {
+        problems.add(at + ": must be a " + (raw == Path.class ? "path" : "string") + ", was " + describe(node));
+      }
+    } else if (raw == boolean.class || raw == Boolean.class) {
+      if (!node.isBoolean()) {
+        problems.add(at + ": must be true or false, was " + describe(node));
+      }
+    } else if (raw == int.class || raw == Integer.class || raw == long.class || raw == Long.class) {
+      if (!node.isIntegralNumber() || (raw == int.class || raw == Integer.class) && !node.canConvertToInt()) {
+        problems.add(at + ": must be an integer, was " + describe(node));
+      }
+    } else if (raw == double.class || raw == Double.class || raw == float.class || raw == Float.class) {
+      if (!node.isNumber()) {
+        problems.add(at + ": must be a number, was " + describe(node));
+      }
+    } else if (raw.isEnum()) {
+      List<String> names = Arrays.stream(raw.getEnumConstants()).map(c -> ((Enum<?>) c).name().toLowerCase()).toList();
+      if (!node.isTextual() || !names.contains(node.asText().toLowerCase())) {
+        problems.add(at + ": must be one of " + names + ", was " + describe(node));
+      }
+    }
+  }
+
+  private static void validate(Object value, String path, List<String> problems) {
+    if (value == null) {
+      return;
+    }
+    if (value instanceof Validated v) {
+      List<String> own = new ArrayList<>();
+      v.validate(own);
+      for (String p : own) {
+        problems.add(path.isEmpty() ? p : path + "." + p);
+      }
+    }
+    if (value.getClass().isRecord()) {
+      for (RecordComponent rc : value.getClass().getRecordComponents()) {
+        try {
+          Object child = rc.getAccessor().invoke(value);
+          if (child != null && child.getClass().isRecord()) {
+            validate(child, join(path, rc.getName()), problems);
+          }
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException("cannot read " + rc, e);
+        }
+      }
+    }
+  }
+
+  private static String describe(JsonNode node) {
+    if (node.isTextual()) {
+      return "'" + node.asText() + "'";
+    }
+    if (node.isContainerNode()) {
+      return node.isArray() ? "a list" : "a mapping";
+    }
+    return node.toString();
+  }
+
+  private static String join(String path, String name) {
+    return path.isEmpty() ? name : path + "." + name;
+  }
+
+  private static Class<?> rawClass(Type t) {
+    if (t instanceof Class<?> c) {
+      return c;
+    }
+    if (t instanceof ParameterizedType p) {
+      return (Class<?>) p.getRawType();
+    }
+    return Object.class;
+  }
+
+  private static Type typeArgument(Type t, int i) {
+    if (t instanceof ParameterizedType p && p.getActualTypeArguments().length > i) {
+      return p.getActualTypeArguments()[i];
+    }
+    return Object.class;
+  }
+}
