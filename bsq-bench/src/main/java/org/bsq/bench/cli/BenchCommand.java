@@ -186,7 +186,7 @@ final class BenchCommand implements Callable<Integer> {
       o.put("inferenceImagesPerSecond", batch * 1000 / inferMedian);
       o.put("firstStepMs", compileNanos / 1e6);
       o.put("peakRssBytes", peakRss);
-      o.put("cpu", cpuModel());
+      o.put("cpu", org.bsq.core.provenance.Provenance.cpuModel());
       out.println(Json.line(o));
     }
     out.flush();
@@ -246,16 +246,4 @@ final class BenchCommand implements Callable<Integer> {
     return -1;
   }
 
-  static String cpuModel() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("model name")) {
-          return line.substring(line.indexOf(':') + 1).trim() + " x" + Runtime.getRuntime().availableProcessors();
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return System.getProperty("os.arch");
-    }
-    return System.getProperty("os.arch");
-  }
 }
