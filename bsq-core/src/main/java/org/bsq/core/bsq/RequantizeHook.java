@@ -1,0 +1,91 @@
+package org.bsq.core.bsq;
+
+import java.util.Map;
+import java.util.Set;
+import org.bsq.core.train.EpochContext;
+import org.bsq.core.train.EpochHook;
+
+/**
+ * BSQ's periodic re-quantization and precision adjustment ({@code cifar_prune_STE.py}): before epoch 0, before every
+ * epoch that is a multiple of {@code interval}, and once after training, every converted layer is re-quantized
+ * ({@link BitRepresentation#requantize}, maximum {@code maxBits}) and its precision adjusted
+ * ({@link BitRepresentation#adjustPrecision}, threshold {@code threshold}, MSB planes dropped).
+ *
+ * <p>Layers whose number of planes changed get new plane parameters; the trainer resets their optimizer state. With
+ * {@code resetAllOptimizerState} every parameter's state is reset, as the reference does when it re-creates its
+ * optimizer after each adjustment. Before a checkpoint is restored, the plane parameters are reshaped to the
+ * checkpoint's shapes.
+ */
+public final class RequantizeHook implements EpochHook {
+  private final BitRepresentation bits;
+  private final int interval;
+  private final int maxBits;
+  private final double threshold;
+  private final boolean resetAllOptimizerState;
+  private Set<String> lastChanged = Set.of();
+
+  /**
+   * @param interval re-quantize before every epoch that is a multiple of this ({@code >= 1}); epoch 0 always
+   * @param maxBits the precision a layer may grow to (the reference script: 8)
+   * @param threshold pruning threshold in percent (BSQ: 0)
+   * @param resetAllOptimizerState reset every parameter's optimizer state at each adjustment (the reference)
+   */
+  public RequantizeHook(BitRepresentation bits, int interval, int maxBits, double threshold,
+                        boolean resetAllOptimizerState) {
+    if (interval < 1) {
+      throw new IllegalArgumentException("re-quantization interval must be >= 1 epoch, was " + interval);
+    }
+    if (maxBits < 1 || maxBits > 16) {
+      throw new IllegalArgumentException("maximum bits must be in [1, 16], was " + maxBits);
+    }
+    if (!(threshold >= 0 && threshold <= 100)) {
+      throw new IllegalArgumentException("pruning threshold must be a percentage in [0, 100], was " + threshold);
+    }
+    this.bits = bits;
+    this.interval = interval;
+    this.maxBits = maxBits;
+    this.threshold = threshold;
+    this.resetAllOptimizerState = resetAllOptimizerState;
+  }
+
+  /** The paper's settings: maximum 8 bits, threshold 0, optimizer state reset only for changed layers. */
+  public static RequantizeHook paper(BitRepresentation bits, int interval) {
+    return new RequantizeHook(bits, interval, 8, 0.0, false);
+  }
+
+  /** Layers whose plane count changed at the last adjustment. */
+  public Set<String> lastChanged() { return lastChanged; }
+
+  /** Whether the hook adjusts before {@code epoch}. */
+  public boolean adjustsBefore(int epoch) { return epoch % interval == 0; }
+
+  @Override
+  public void beforeEpoch(EpochContext context) {
+    if (adjustsBefore(context.epoch())) {
+      adjust(context);
+    }
+  }
+
+  @Override
+  public void afterTraining(EpochContext context) {
+    adjust(context);
+  }
+
+  @Override
+  public void beforeRestore(EpochContext context, Map<String, int[]> checkpointShapes) {
+    bits.reshapeTo(checkpointShapes);
+    context.markModelChanged();
+  }
+
+  /** Re-quantizes and adjusts precision now; returns the layers whose plane count changed. */
+  public Set<String> adjust(EpochContext context) {
+    Set<String> changed = new java.util.LinkedHashSet<>(bits.requantize(maxBits));
+    changed.addAll(bits.adjustPrecision(threshold, true));
+    if (resetAllOptimizerState) {
+      context.optimizer().resetAll();
+    }
+    context.markModelChanged();
+    lastChanged = java.util.Collections.unmodifiableSet(changed);
+    return changed;
+  }
+}
