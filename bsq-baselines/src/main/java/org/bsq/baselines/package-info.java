@@ -1,2 +1,2 @@
-/** Baseline strategies behind the QuantizationStrategy SPI; empty until the SPI lands. */
+/** Baseline strategies behind the {@link org.bsq.core.strategy.QuantizationStrategy} SPI: {@code uniform}. */
 package org.bsq.baselines;

@@ -1,0 +1,11 @@
+package org.bsq.baselines;
+
+import org.bsq.core.strategy.StrategyPlugin;
+
+/** Registers the baseline strategies of this module (discovered through {@link java.util.ServiceLoader}). */
+public final class BaselinesPlugin extends StrategyPlugin {
+  @Override
+  protected void configureStrategies() {
+    bindStrategy(UniformStrategy.NAME, UniformStrategy.class);
+  }
+}

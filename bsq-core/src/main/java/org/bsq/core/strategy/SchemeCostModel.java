@@ -1,0 +1,17 @@
+package org.bsq.core.strategy;
+
+import java.util.Map;
+import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.quant.QuantizationScheme;
+
+/**
+ * Prices a scheme: named costs such as {@code modelBits}, {@code latencyMs} or {@code energyMj}. The default is
+ * {@link SizeOnlyCostModel}; hardware simulators plug in further models.
+ */
+public interface SchemeCostModel {
+  /** Short name ("size", "bitfusion-e", ...). */
+  String name();
+
+  /** The costs of {@code scheme} on the model described by {@code inventory}; keys are stable metric names. */
+  Map<String, Double> price(QuantizationScheme scheme, LayerInventory inventory);
+}

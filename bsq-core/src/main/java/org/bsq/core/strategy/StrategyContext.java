@@ -1,0 +1,33 @@
+package org.bsq.core.strategy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.bsq.core.data.BatchSource;
+import org.bsq.core.engine.Backend;
+import org.bsq.core.engine.Model;
+import org.bsq.core.graph.LayerInventory;
+
+/**
+ * Everything a strategy may use. There is deliberately no test split: the harness evaluates.
+ *
+ * @param layers every weight layer in model order
+ * @param model the model to quantize (pretrained weights loaded); a strategy may bind weight sources and add tensors
+ * @param backend the compute backend
+ * @param train the training split (augmented, shuffled from the experiment seed)
+ * @param validation a held-out split for searches (may be the training split without augmentation)
+ * @param cost the active cost model
+ * @param budget what the strategy may spend
+ * @param seed the experiment seed; {@link #random()} derives from it
+ * @param parameters the strategy's own parameters from the config (bind them with
+ *     {@link org.bsq.core.config.ConfigBinder#bind})
+ * @param workDir a folder for the strategy's checkpoints and artefacts
+ */
+public record StrategyContext(LayerInventory layers, Model model, Backend backend, BatchSource train,
+                              BatchSource validation, SchemeCostModel cost, Budget budget, long seed,
+                              JsonNode parameters, Path workDir) {
+  /** A fresh random stream derived from the experiment seed (same seed, same stream). */
+  public SplittableRandom random() {
+    return new SplittableRandom(seed ^ 0x5DEECE66DL);
+  }
+}
