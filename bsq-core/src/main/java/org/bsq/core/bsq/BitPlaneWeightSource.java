@@ -28,7 +28,7 @@ import org.bsq.core.param.ParameterStore;
  * that gradient zero). The optimizer still visits {@code <layer>.bias} (weight decay changes its value), which has no
  * effect because the next forward overwrites it. No engine change is needed.
  */
-public final class BitPlaneWeightSource implements WeightSource {
+public final class BitPlaneWeightSource implements WeightSource, org.bsq.core.finetune.NormalizedWeights {
   private final ParameterStore store;
   private final String layer;
   private final int[] weightShape;
@@ -101,6 +101,26 @@ public final class BitPlaneWeightSource implements WeightSource {
     int[] s = p.shape();
     return s[s.length - 1];
   }
+
+  /**
+   * The unclamped bit sums {@code u = sum_i (p_i - n_i) exps[i]} (sequential, MSB first), where fixed-precision
+   * finetuning starts (as the reference's {@code to_finetune()}).
+   */
+  @Override
+  public float[] normalizedWeights() {
+    int bits = bits();
+    float[] e = BitMath.exps(bits);
+    float[] p = store.get(pweightName(layer)).value();
+    float[] n = store.get(nweightName(layer)).value();
+    float[] u = new float[count];
+    for (int k = 0; k < count; k++) {
+      u[k] = BitMath.bitSum(p, n, k * bits, bits, e);
+    }
+    return u;
+  }
+
+  @Override
+  public float weightScale() { return store.get(scaleName(layer)).value()[0]; }
 
   /** The weight planes (wrapping the live parameter arrays). */
   public BitPlanes weightPlanes() {
