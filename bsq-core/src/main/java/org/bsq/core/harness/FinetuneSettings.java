@@ -1,0 +1,54 @@
+package org.bsq.core.harness;
+
+import java.util.List;
+import org.bsq.core.config.Validated;
+
+/**
+ * How the harness finetunes every strategy's scheme (the same for all strategies of an experiment).
+ *
+ * @param epochs finetuning epochs at budget scale 1 (fractions allowed; 0 skips finetuning)
+ * @param learningRate base learning rate
+ * @param momentum SGD momentum
+ * @param weightDecay weight decay (on every trainable tensor, as the reference)
+ * @param nesterov Nesterov momentum
+ * @param milestones epochs (at budget scale 1) where the rate is multiplied by {@code gamma}; scaled with the budget
+ * @param gamma step factor
+ * @param keepBest keep the epoch with the best <em>test</em> top-1, as the reference script does; off by default because
+ *     it selects on the test split (reported either way)
+ */
+public record FinetuneSettings(double epochs, double learningRate, double momentum, double weightDecay,
+                               boolean nesterov, List<Double> milestones, double gamma, boolean keepBest)
+    implements Validated {
+  public FinetuneSettings {
+    milestones = milestones == null ? List.of() : List.copyOf(milestones);
+  }
+
+  /** The paper's CIFAR-10 finetuning recipe: 300 epochs, lr 0.01, x0.1 at 150 and 250 (bsq-algorithm.md section 1). */
+  public static FinetuneSettings defaults() {
+    return new FinetuneSettings(300, 0.01, 0.9, 1e-4, false, List.of(150.0, 250.0), 0.1, false);
+  }
+
+  @Override
+  public void validate(List<String> problems) {
+    if (!(epochs >= 0)) {
+      problems.add("epochs: must be >= 0, was " + epochs);
+    }
+    if (!(learningRate > 0)) {
+      problems.add("learningRate: must be > 0, was " + learningRate);
+    }
+    if (!(momentum >= 0 && momentum < 1)) {
+      problems.add("momentum: must be in [0, 1), was " + momentum);
+    }
+    if (!(weightDecay >= 0)) {
+      problems.add("weightDecay: must be >= 0, was " + weightDecay);
+    }
+    if (!(gamma > 0)) {
+      problems.add("gamma: must be > 0, was " + gamma);
+    }
+    for (int i = 0; i < milestones.size(); i++) {
+      if (!(milestones.get(i) > 0)) {
+        problems.add("milestones[" + i + "]: must be > 0, was " + milestones.get(i));
+      }
+    }
+  }
+}

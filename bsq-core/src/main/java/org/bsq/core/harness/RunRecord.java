@@ -1,0 +1,73 @@
+package org.bsq.core.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import org.bsq.core.provenance.Provenance;
+import org.bsq.core.train.EpochRecord;
+
+/**
+ * The immutable record of one experiment run, written as {@code run.json}; tables and plots are built from these
+ * files only. Fractions (accuracies) are in [0, 1].
+ *
+ * @param formatVersion version of this layout
+ * @param strategy strategy name
+ * @param config the resolved configuration
+ * @param configHash SHA-256 of the resolved configuration's canonical JSON
+ * @param seed the experiment seed
+ * @param budgetScale the factor applied to every epoch count
+ * @param provenance where the run came from
+ * @param scheme every weight layer (shortcuts included) with its bits
+ * @param metrics accuracies and loss
+ * @param compression paper metric and honest whole-model size
+ * @param avgBits average weight bits over the counted layers
+ * @param cost every cost model's prices of the scheme
+ * @param trajectory the strategy's and the finetuning's per-epoch records
+ * @param details strategy-specific facts (e.g. BSQ's per-plane statistics)
+ * @param timings wall-clock seconds per phase
+ */
+public record RunRecord(int formatVersion, String strategy, JsonNode config, String configHash, long seed,
+                        double budgetScale, Provenance provenance, Scheme scheme, Metrics metrics,
+                        Compression compression, double avgBits, Map<String, Map<String, Double>> cost,
+                        Trajectory trajectory, Map<String, Object> details, Timings timings) {
+  /** Current {@link #formatVersion()}. */
+  public static final int FORMAT_VERSION = 1;
+
+  /** The scheme as run.json lists it. */
+  public record Scheme(List<Layer> layers) {}
+
+  /**
+   * One weight layer.
+   *
+   * @param weightBits 0 for a pruned layer, 32 for full precision
+   * @param activationBits bits of the layer's input activations (0 = not quantized)
+   * @param params weights plus biases
+   * @param counted whether the paper metric counts it (projection shortcuts are not counted)
+   */
+  public record Layer(String name, int weightBits, int activationBits, long params, boolean counted) {}
+
+  /**
+   * @param top1Float test top-1 of the model before the strategy ran (the full-precision starting point)
+   * @param top1BeforeFinetune test top-1 under the strategy's scheme before finetuning
+   * @param top1 test top-1 after finetuning
+   * @param top5 test top-5 after finetuning
+   * @param loss test loss after finetuning
+   * @param testSamples number of test images
+   */
+  public record Metrics(double top1Float, double top1BeforeFinetune, double top1, double top5, double loss,
+                        long testSamples) {}
+
+  /**
+   * @param paper {@code 32 * TP / TB} over the counted layers
+   * @param wholeModel every parameter at its real precision (shortcuts and BN at 32 bits)
+   * @param wholeModelBits the whole model's size in bits
+   */
+  public record Compression(double paper, double wholeModel, long wholeModelBits) {}
+
+  /** Per-epoch records of the strategy phase and of the finetuning phase. */
+  public record Trajectory(List<EpochRecord> strategy, List<EpochRecord> finetune) {}
+
+  /** Wall-clock seconds. */
+  public record Timings(double strategySeconds, double finetuneSeconds, double evaluationSeconds,
+                        double totalSeconds) {}
+}

@@ -1,0 +1,110 @@
+package org.bsq.core.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bsq.core.engine.Model;
+import org.bsq.core.engine.TinyNets;
+import org.bsq.core.engine.reference.ReferenceBackend;
+import org.bsq.core.graph.LayerInfo;
+import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.provenance.Provenance;
+import org.bsq.core.quant.LayerPrecision;
+import org.bsq.core.quant.QuantizationScheme;
+import org.bsq.core.strategy.Budget;
+import org.bsq.core.strategy.QuantizationStrategy;
+import org.bsq.core.strategy.SizeOnlyCostModel;
+import org.bsq.core.strategy.StrategyContext;
+import org.bsq.core.strategy.StrategyOutcome;
+import org.bsq.core.train.EpochRecord;
+import org.bsq.core.train.InMemoryBatchSource;
+import org.bsq.core.train.TrainingListener;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HarnessTest {
+  /** 4 bits everywhere, the first layer pruned, shortcuts full precision. */
+  static final class FourBits implements QuantizationStrategy {
+    int runs;
+
+    @Override
+    public StrategyOutcome run(StrategyContext ctx) {
+      runs++;
+      List<LayerPrecision> out = new ArrayList<>();
+      for (LayerInfo l : ctx.layers()) {
+        out.add(l.projectionShortcut() ? LayerPrecision.full(l.name())
+            : LayerPrecision.of(l.name(), l.index() == 0 ? 0 : 4, 0));
+      }
+      return new StrategyOutcome(new QuantizationScheme(out), List.of(), Map.of("note", "fixed"));
+    }
+  }
+
+  static Experiment experiment(QuantizationStrategy s, Path dir, double finetuneEpochs) {
+    Model model = TinyNets.residualFloat(8);
+    org.bsq.core.graph.Shape in = model.graph().inputShape();
+    int n = 24;
+    float[] x = TinyNets.input(model, n, 3);
+    int[] y = TinyNets.labels(model, n, 4);
+    InMemoryBatchSource train = new InMemoryBatchSource("tiny/train", x, y, in.channels(), in.height(), in.width(),
+        TinyNets.CLASSES, 6, 5, true);
+    InMemoryBatchSource test = new InMemoryBatchSource("tiny/test", x, y, in.channels(), in.height(), in.width(),
+        TinyNets.CLASSES, 6, 5, false);
+    StrategyContext ctx = new StrategyContext(LayerInventory.of(model.graph()), model, new ReferenceBackend(1), train,
+        test, new SizeOnlyCostModel(), new Budget(1, 0, 0), 5, null, dir.resolve("strategy/work"));
+    FinetuneSettings f = new FinetuneSettings(finetuneEpochs, 0.05, 0.9, 1e-4, false, List.of(2.0), 0.1, false);
+    return new Experiment("four-bits", s, ctx, train, test, f, 1.0, Harness.JSON.createObjectNode().put("seed", 5),
+        Provenance.collect("test", "reference", Map.of(), dir), List.of(new SizeOnlyCostModel()), dir);
+  }
+
+  @Test
+  void runsStrategyFinetunesEvaluatesPricesAndWritesARoundTrippingRecord(@TempDir Path dir) {
+    RunRecord r = new Harness(List.of()).run(experiment(new FourBits(), dir, 3));
+    assertEquals("four-bits", r.strategy());
+    assertEquals(0, r.scheme().layers().get(0).weightBits(), "pruned first layer");
+    assertTrue(r.scheme().layers().stream().anyMatch(l -> l.weightBits() == 32 && !l.counted()), "shortcut listed");
+    assertEquals(3, r.trajectory().finetune().size());
+    assertTrue(r.metrics().top1() >= 0 && r.metrics().top1() <= 1);
+    assertTrue(r.compression().paper() > 8, "4 bits and a pruned layer compress more than 8x: " + r.compression());
+    assertTrue(r.compression().wholeModel() < r.compression().paper(), "shortcuts and BN at 32 bits cost");
+    assertEquals(r.compression().paper(), r.cost().get("size").get("compressionPaper"), 1e-12);
+    assertTrue(r.configHash().startsWith("sha256:"));
+
+    RunRecord back = Harness.readRecord(dir.resolve(Harness.RUN_JSON));
+    assertEquals(r.scheme(), back.scheme());
+    assertEquals(r.metrics(), back.metrics());
+    assertEquals(r.compression(), back.compression());
+    assertEquals(r.provenance(), back.provenance());
+    assertEquals(r.trajectory().finetune().size(), back.trajectory().finetune().size());
+    assertEquals(r.configHash(), back.configHash());
+  }
+
+  @Test
+  void anInterruptedRunResumesToTheSameResult(@TempDir Path full, @TempDir Path split) {
+    RunRecord uninterrupted = new Harness(List.of()).run(experiment(new FourBits(), full, 3));
+
+    TrainingListener crash = new TrainingListener() {
+      @Override
+      public void onEpochEnd(EpochRecord r) {
+        if (r.epoch() == 1) {
+          throw new IllegalStateException("simulated crash after finetuning epoch 2");
+        }
+      }
+    };
+    FourBits first = new FourBits();
+    assertThrows(IllegalStateException.class, () -> new Harness(List.of(crash)).run(experiment(first, split, 3)));
+    assertTrue(Files.isRegularFile(split.resolve("strategy/outcome.json")));
+    FourBits second = new FourBits();
+    RunRecord resumed = new Harness(List.of()).run(experiment(second, split, 3));
+    assertEquals(0, second.runs, "the strategy phase is not repeated");
+    assertEquals(uninterrupted.metrics(), resumed.metrics());
+    assertEquals(uninterrupted.scheme(), resumed.scheme());
+    assertEquals(uninterrupted.trajectory().finetune().get(2).trainLoss(),
+        resumed.trajectory().finetune().get(2).trainLoss(), 0.0);
+  }
+}
