@@ -144,6 +144,7 @@ public final class ConfigBinder {
     try {
       var m = type.getDeclaredMethod("defaults");
       if (java.lang.reflect.Modifier.isStatic(m.getModifiers()) && m.getReturnType() == type) {
+        m.setAccessible(true);
         return m.invoke(null);
       }
     } catch (NoSuchMethodException e) {
