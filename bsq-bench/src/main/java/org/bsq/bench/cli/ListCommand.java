@@ -5,18 +5,20 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.bsq.data.DataSetInfo;
 import org.bsq.data.DataSets;
+import org.bsq.hwsim.Accelerator;
+import org.bsq.hwsim.Presets;
 import org.bsq.models.Models;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code bsq list [models|datasets|backends]}. */
+/** {@code bsq list [models|datasets|backends|accelerators]}. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-    description = "List what can be named on the command line: models, data sets, backends (strategies and "
-        + "accelerators come with later issues).")
+    description = "List what can be named on the command line: models, data sets, backends, accelerators "
+        + "(strategies come with a later issue).")
 final class ListCommand implements Callable<Integer> {
-  static final List<String> WHAT = List.of("models", "datasets", "backends");
+  static final List<String> WHAT = List.of("models", "datasets", "backends", "accelerators");
 
   @Spec
   CommandSpec spec;
@@ -57,6 +59,12 @@ final class ListCommand implements Callable<Integer> {
       out.printf("  %-12s %s%n", "onednn", "oneDNN 2.5 primitives called directly, blocked layouts (fast CPU engine)");
       out.printf("  %-12s %s%n", "reference", "plain Java kernels (ground truth for tests; slow)");
       out.printf("  %-12s %s%n", "auto", "onednn when its native library loads, else reference (default)");
+    }
+    if (what == null || what.equals("accelerators")) {
+      out.println("Accelerators (bsq simulate --accelerator NAME, or a JSON config file):");
+      for (Accelerator a : Presets.all()) {
+        out.printf("  %-12s %s%n", a.name(), a.description());
+      }
     }
     out.flush();
     return 0;

@@ -1,0 +1,143 @@
+package org.bsq.hwsim;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * JSON files of the simulator: workloads, accelerator configs and cost reports. Unknown fields are errors (a typo in
+ * a config must not silently fall back to a default).
+ *
+ * <p>An accelerator config is either a complete {@link Accelerator} object or {@code {"base": "<preset>", ...}}
+ * naming a preset and overriding some of its fields ({@code energy} fields may be overridden one by one), e.g.
+ * {@code {"base": "bitfusion-e", "name": "bf-big", "wbufBytes": 131072, "energy": {"dramNjPerBit": 0.03}}}.
+ */
+public final class HwJson {
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private static final ObjectMapper PRETTY = MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private HwJson() {}
+
+  /** The shared mapper (records are read and written as plain objects). */
+  public static ObjectMapper mapper() {
+    return MAPPER.copy();
+  }
+
+  /** One-line JSON. */
+  public static String toJson(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName() + " to JSON", e);
+    }
+  }
+
+  /** Indented JSON. */
+  public static String toPrettyJson(Object value) {
+    try {
+      return PRETTY.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName() + " to JSON", e);
+    }
+  }
+
+  public static Workload parseWorkload(String json) {
+    return parse(json, Workload.class, "workload");
+  }
+
+  public static CostReport parseReport(String json) {
+    return parse(json, CostReport.class, "cost report");
+  }
+
+  public static Workload readWorkload(Path file) {
+    return parseWorkload(read(file));
+  }
+
+  public static void write(Path file, Object value) {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(file, toPrettyJson(value));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads an accelerator config file (complete object, or a preset {@code base} with overrides). */
+  public static Accelerator readAccelerator(Path file) {
+    return parseAccelerator(read(file));
+  }
+
+  /** Parses an accelerator config (complete object, or a preset {@code base} with overrides). */
+  public static Accelerator parseAccelerator(String json) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("accelerator config must be valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (!(node instanceof ObjectNode obj)) {
+      throw new IllegalArgumentException("accelerator config must be a JSON object, was " + node.getNodeType());
+    }
+    if (obj.has("base")) {
+      Accelerator base = Presets.get(obj.get("base").asText());
+      ObjectNode merged = MAPPER.valueToTree(base);
+      obj.remove("base");
+      merge(merged, obj);
+      obj = merged;
+    }
+    try {
+      return MAPPER.treeToValue(obj, Accelerator.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("accelerator config is invalid: " + e.getOriginalMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("accelerator config is invalid: " + e.getMessage(), e);
+    }
+  }
+
+  private static void merge(ObjectNode target, ObjectNode overrides) {
+    Iterator<Map.Entry<String, JsonNode>> it = overrides.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> f = it.next();
+      JsonNode existing = target.get(f.getKey());
+      if (existing instanceof ObjectNode eo && f.getValue() instanceof ObjectNode fo && !f.getKey().equals("sources")) {
+        merge(eo, fo);
+      } else {
+        target.set(f.getKey(), f.getValue());
+      }
+    }
+  }
+
+  private static <T> T parse(String json, Class<T> type, String what) {
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IllegalArgumentException iae) {
+        throw new IllegalArgumentException(what + " is invalid: " + iae.getMessage(), e);
+      }
+      throw new IllegalArgumentException(what + " must be valid JSON of its schema: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+}
