@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bsq", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Mixed-precision quantization research framework (BSQ, baselines, hardware cost) for the JVM.",
-    subcommands = {ListCommand.class, TrainCommand.class, EvalCommand.class, DemoCommand.class, BenchCommand.class,
+    subcommands = {ListCommand.class, TrainCommand.class, EvalCommand.class, RunCommand.class, DemoCommand.class,
+        BenchCommand.class,
         SimulateCommand.class,
         CommandLine.HelpCommand.class})
 public final class BsqCli implements Runnable {

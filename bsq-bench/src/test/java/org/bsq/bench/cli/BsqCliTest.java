@@ -128,6 +128,44 @@ class BsqCliTest {
     assertTrue(r.out().contains("Report"), r.out());
   }
 
+  @Test
+  void runConfigsRejectEveryProblemAtOnce(@TempDir Path tmp) throws Exception {
+    Path cfg = tmp.resolve("bad.yaml");
+    Files.writeString(cfg, "model: {name: resnet99, colour: red}\nseed: x\nstrategy: {name: uniform}\n");
+    Result r = run("run", cfg.toString(), "--set", "dataset.batchSize=1", "--out", tmp.resolve("out").toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("model.colour: unknown key"), r.err());
+    assertTrue(r.err().contains("seed: must be an integer, was 'x'"), r.err());
+    Result unknown = run("run", Path.of("..", "configs", "embedded-uniform4.yaml").toString(), "--set",
+        "strategy.name=magic", "--out", tmp.resolve("o2").toString());
+    assertEquals(2, unknown.code(), unknown.err());
+    assertTrue(unknown.err().contains("unknown strategy 'magic'; known: [bsq, uniform]")
+        || unknown.err().contains("unknown strategy 'magic'; known: [uniform]"), unknown.err());
+  }
+
+  @Test
+  @Tag("integration")
+  void runWritesARunRecordThroughTheHarness(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("u4");
+    Result r = run("run", Path.of("..", "configs", "embedded-uniform4.yaml").toString(), "--budget-scale", "0.25",
+        "--set", "dataset.limitTrain=768", "--set", "dataset.limitTest=256", "--out", out.toString(), "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode summary = r.lastJson();
+    assertEquals(4.0, summary.get("avgBits").asDouble(), 1e-12);
+    JsonNode run = JSON.readTree(out.resolve("run.json").toFile());
+    assertEquals("uniform", run.get("strategy").asText());
+    assertEquals(0.25, run.get("budgetScale").asDouble());
+    assertEquals(2, run.get("trajectory").get("finetune").size(), "8 finetuning epochs x 0.25");
+    assertEquals(5, run.get("scheme").get("layers").size());
+    assertEquals(8.0, run.get("compression").get("paper").asDouble(), 1e-9);
+    assertTrue(run.get("cost").has("bitfusion-e") && run.get("cost").has("stripes"), run.get("cost").toString());
+    assertTrue(run.get("provenance").get("dataChecksums").get("embedded/train").asText().startsWith("sha256:"));
+    assertEquals(256, run.get("metrics").get("testSamples").asInt());
+    assertTrue(run.get("configHash").asText().startsWith("sha256:"));
+    assertEquals(0, run(concat(new String[] {"run", "--resume", out.toString(), "--json"}, new String[0])).code(),
+        "resuming a finished run only re-evaluates");
+  }
+
   private static String md5s(Path run) throws Exception {
     StringBuilder sb = new StringBuilder();
     for (String line : Files.readAllLines(run.resolve("weights/manifest.json"))) {

@@ -1,0 +1,54 @@
+package org.bsq.bench.cli;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bsq.core.graph.LayerInfo;
+import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.quant.LayerPrecision;
+import org.bsq.core.quant.QuantizationScheme;
+import org.bsq.core.strategy.SchemeCostModel;
+import org.bsq.hwsim.CostReport;
+import org.bsq.hwsim.Simulator;
+import org.bsq.hwsim.Workload;
+
+/**
+ * Prices a scheme on an accelerator preset of the hardware simulator (latency and energy per image at batch
+ * {@value #BATCH}). Activations that the scheme leaves unquantized (0 bits) are priced at 8 bits, the image input
+ * included; full-precision weights (projection shortcuts) at 32 bits, or at 8 bits on an accelerator in BitFusion
+ * compatibility mode, which supports no more than 8 (see docs/hardware-model.md).
+ */
+final class AcceleratorCostModel implements SchemeCostModel {
+  static final int BATCH = 16;
+  private final String preset;
+  private final Simulator simulator;
+
+  AcceleratorCostModel(String preset) {
+    this.preset = preset;
+    this.simulator = Simulator.of(preset);
+  }
+
+  @Override
+  public String name() { return preset; }
+
+  @Override
+  public Map<String, Double> price(QuantizationScheme scheme, LayerInventory inventory) {
+    boolean compat = simulator.accelerator().bitfusionCompat();
+    Map<String, Integer> w = new HashMap<>();
+    Map<String, Integer> a = new HashMap<>();
+    for (LayerInfo l : inventory) {
+      LayerPrecision p = scheme.get(l.name());
+      w.put(l.name(), p.weights().isFull() ? (compat ? 8 : 32) : p.weightBits());
+      int act = p.activationBits();
+      a.put(l.name(), act == 0 || p.activations().isFull() || l.index() == 0 ? 8 : act);
+    }
+    CostReport r = simulator.price(Workload.fromInventory(inventory, BATCH, w, a));
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("latencyMsPerImage", r.latencyMsPerSample());
+    out.put("energyMjPerImage", r.energyMj() / r.batch());
+    out.put("computeCycles", (double) r.computeCycles());
+    out.put("stallCycles", (double) r.stallCycles());
+    out.put("dramEnergyShare", r.energyNj() == 0 ? 0 : r.dramNj() / r.energyNj());
+    return out;
+  }
+}

@@ -1,0 +1,99 @@
+package org.bsq.bench.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import org.bsq.core.config.Validated;
+import org.bsq.core.engine.Backends;
+import org.bsq.core.harness.FinetuneSettings;
+import org.bsq.data.DataSets;
+import org.bsq.models.ModelOptions;
+import org.bsq.models.Models;
+
+/**
+ * An experiment file ({@code bsq run CONFIG.yaml}). Every key has a default (see {@link #defaults()}); unknown keys and
+ * bad values are rejected with every problem listed. Relative paths are resolved against the working directory.
+ *
+ * @param model the model and its starting weights
+ * @param dataset the data set and its loading
+ * @param strategy the strategy, its epochs (budget at scale 1) and its own parameters
+ * @param finetune how the harness finetunes the strategy's scheme
+ * @param seed the experiment seed (initialization, shuffling, augmentation, strategy randomness)
+ * @param backend compute backend: onednn, reference or auto
+ * @param accelerators hardware presets that price the scheme besides its size (bsq list accelerators)
+ */
+public record ExperimentConfig(ModelSection model, DatasetSection dataset, StrategySection strategy,
+                               FinetuneSettings finetune, long seed, String backend, List<String> accelerators)
+    implements Validated {
+
+  /**
+   * @param name model name (bsq list models)
+   * @param weights pretrained weights folder (raw float32 + manifest.json); null: seeded initialization
+   * @param activation block activation: relu or relu6
+   * @param actBits activation bits in the blocks (0 = none; ReLU6 above 3 bits, PACT at 3 or fewer)
+   */
+  public record ModelSection(String name, Path weights, String activation, int actBits) {}
+
+  /**
+   * @param name data set name (bsq list datasets)
+   * @param dataDir folder of the data set's files (not needed for the embedded set)
+   * @param batchSize training and evaluation batch size
+   * @param augment use the data set's default augmentation for training
+   * @param limitTrain use only the first N training images (0 = all)
+   * @param limitTest evaluate on the first N test images (0 = all)
+   */
+  public record DatasetSection(String name, Path dataDir, int batchSize, boolean augment, int limitTrain,
+                               int limitTest) {}
+
+  /**
+   * @param name strategy name (bsq list strategies)
+   * @param epochs the strategy's training budget in epochs at budget scale 1 (fractions allowed)
+   * @param params the strategy's own parameters (checked by the strategy)
+   */
+  public record StrategySection(String name, double epochs, JsonNode params) {}
+
+  public static ExperimentConfig defaults() {
+    return new ExperimentConfig(new ModelSection("small-cnn", null, "relu", 0),
+        new DatasetSection(DataSets.EMBEDDED, null, 128, true, 0, 0),
+        new StrategySection("uniform", 0, null), FinetuneSettings.defaults(), 42, "auto", List.of());
+  }
+
+  @Override
+  public void validate(List<String> problems) {
+    if (!Models.names().contains(model.name())) {
+      problems.add("model.name: must be one of " + Models.names() + ", was '" + model.name() + "'");
+    }
+    try {
+      ModelOptions.blockActivation(model.activation(), model.actBits());
+    } catch (IllegalArgumentException e) {
+      problems.add("model.activation/actBits: " + e.getMessage());
+    }
+    if (!DataSets.names().contains(dataset.name())) {
+      problems.add("dataset.name: must be one of " + DataSets.names() + ", was '" + dataset.name() + "'");
+    } else if (DataSets.info(dataset.name()).needsDataDir() && dataset.dataDir() == null) {
+      problems.add("dataset.dataDir: data set '" + dataset.name() + "' needs the folder of its files, was not set");
+    }
+    if (dataset.batchSize() < 2) {
+      problems.add("dataset.batchSize: must be >= 2, was " + dataset.batchSize());
+    }
+    if (dataset.limitTrain() < 0 || dataset.limitTest() < 0) {
+      problems.add("dataset.limitTrain/limitTest: must be >= 0 (0 = all), was " + dataset.limitTrain() + "/"
+          + dataset.limitTest());
+    }
+    if (!(strategy.epochs() >= 0)) {
+      problems.add("strategy.epochs: must be >= 0, was " + strategy.epochs());
+    }
+    if (strategy.name() == null || strategy.name().isBlank()) {
+      problems.add("strategy.name: must be given");
+    }
+    for (int i = 0; i < accelerators.size(); i++) {
+      if (!org.bsq.hwsim.Presets.names().contains(accelerators.get(i))) {
+        problems.add("accelerators[" + i + "]: must be one of " + org.bsq.hwsim.Presets.names() + ", was '"
+            + accelerators.get(i) + "'");
+      }
+    }
+    if (!Backends.NAMES.contains(backend)) {
+      problems.add("backend: must be one of " + Backends.NAMES + ", was '" + backend + "'");
+    }
+  }
+}
