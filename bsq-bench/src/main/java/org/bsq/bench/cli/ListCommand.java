@@ -13,12 +13,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code bsq list [models|datasets|backends|accelerators]}. */
+/** {@code bsq list [models|datasets|backends|strategies|accelerators]}. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-    description = "List what can be named on the command line: models, data sets, backends, accelerators "
-        + "(strategies come with a later issue).")
+    description = "List what can be named on the command line: models, data sets, backends, strategies, "
+        + "accelerators.")
 final class ListCommand implements Callable<Integer> {
-  static final List<String> WHAT = List.of("models", "datasets", "backends", "accelerators");
+  static final List<String> WHAT = List.of("models", "datasets", "backends", "strategies", "accelerators");
 
   @Spec
   CommandSpec spec;
@@ -59,6 +59,12 @@ final class ListCommand implements Callable<Integer> {
       out.printf("  %-12s %s%n", "onednn", "oneDNN 2.5 primitives called directly, blocked layouts (fast CPU engine)");
       out.printf("  %-12s %s%n", "reference", "plain Java kernels (ground truth for tests; slow)");
       out.printf("  %-12s %s%n", "auto", "onednn when its native library loads, else reference (default)");
+    }
+    if (what == null || what.equals("strategies")) {
+      out.println("Strategies (plugins found on the class path):");
+      for (String name : org.bsq.core.strategy.StrategyRegistry.discover().names()) {
+        out.printf("  %s%n", name);
+      }
     }
     if (what == null || what.equals("accelerators")) {
       out.println("Accelerators (bsq simulate --accelerator NAME, or a JSON config file):");
