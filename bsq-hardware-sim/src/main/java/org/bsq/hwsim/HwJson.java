@@ -78,7 +78,18 @@ public final class HwJson {
 
   /** Reads an accelerator config file (complete object, or a preset {@code base} with overrides). */
   public static Accelerator readAccelerator(Path file) {
-    return parseAccelerator(read(file));
+    String text = read(file);
+    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+      try {
+        JsonNode tree = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(text);
+        text = MAPPER.writeValueAsString(tree);
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException("accelerator config " + file + " must be valid YAML: "
+            + e.getOriginalMessage(), e);
+      }
+    }
+    return parseAccelerator(text);
   }
 
   /** Parses an accelerator config (complete object, or a preset {@code base} with overrides). */

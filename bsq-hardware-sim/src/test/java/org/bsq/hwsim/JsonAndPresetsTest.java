@@ -88,6 +88,14 @@ class JsonAndPresetsTest {
         () -> HwJson.parseAccelerator("{\"base\": \"bitfusion-e\", \"rows\": 0}"));
     assertTrue(e.getMessage().contains("rows must be >= 1, was 0"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> HwJson.parseAccelerator("{\"base\": \"nope\"}"));
+
+    Path yaml = tmp.resolve("acc.yaml");
+    Files.writeString(yaml, "base: bitfusion-e\nname: bf-yaml\nbitfusionCompat: false\nwbufBytes: 131072\n"
+        + "energy:\n  dramNjPerBit: 0.03\n");
+    Accelerator y = HwJson.readAccelerator(yaml);
+    assertEquals("bf-yaml", y.name());
+    assertEquals(a.wbufBytes(), y.wbufBytes());
+    assertEquals(a.energy(), y.energy(), "YAML and JSON configs describe the same accelerator");
   }
 
   @Test

@@ -31,9 +31,8 @@ final class AcceleratorCostModel implements SchemeCostModel {
   @Override
   public String name() { return preset; }
 
-  @Override
-  public Map<String, Double> price(QuantizationScheme scheme, LayerInventory inventory) {
-    boolean compat = simulator.accelerator().bitfusionCompat();
+  /** The simulator workload of a scheme (the bit mapping described on the class). */
+  static Workload workload(QuantizationScheme scheme, LayerInventory inventory, int batch, boolean compat) {
     Map<String, Integer> w = new HashMap<>();
     Map<String, Integer> a = new HashMap<>();
     for (LayerInfo l : inventory) {
@@ -42,7 +41,12 @@ final class AcceleratorCostModel implements SchemeCostModel {
       int act = p.activationBits();
       a.put(l.name(), act == 0 || p.activations().isFull() || l.index() == 0 ? 8 : act);
     }
-    CostReport r = simulator.price(Workload.fromInventory(inventory, BATCH, w, a));
+    return Workload.fromInventory(inventory, batch, w, a);
+  }
+
+  @Override
+  public Map<String, Double> price(QuantizationScheme scheme, LayerInventory inventory) {
+    CostReport r = simulator.price(workload(scheme, inventory, BATCH, simulator.accelerator().bitfusionCompat()));
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("latencyMsPerImage", r.latencyMsPerSample());
     out.put("energyMjPerImage", r.energyMj() / r.batch());

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bsq.core.graph.ActivationSpec;
@@ -98,7 +99,7 @@ final class SimulateCommand implements Callable<Integer> {
       throw new UsageException("--batch must be >= 1, was " + batch);
     }
     Accelerator acc = accelerator();
-    Workload workload = workload();
+    Workload workload = workload(acc.bitfusionCompat());
     Simulator sim = new Simulator(acc);
     CostReport report = UsageException.usage(() -> sim.price(workload));
     PrintWriter out = spec.commandLine().getOut();
@@ -170,7 +171,7 @@ final class SimulateCommand implements Callable<Integer> {
     return acc;
   }
 
-  private Workload workload() {
+  private Workload workload(boolean accCompat) {
     if (source.workload != null) {
       if (!Files.isRegularFile(source.workload)) {
         throw new UsageException("--workload file '" + source.workload + "' does not exist");
@@ -178,7 +179,7 @@ final class SimulateCommand implements Callable<Integer> {
       return UsageException.usage(() -> HwJson.readWorkload(source.workload)).withBatch(batch);
     }
     if (source.run != null) {
-      return fromRun(source.run);
+      return fromRun(source.run, accCompat);
     }
     int[] wa = parseBits(bits);
     if (Workloads.names().contains(source.model)) {
@@ -210,30 +211,35 @@ final class SimulateCommand implements Callable<Integer> {
     throw new UsageException("--bits must be W/A (e.g. 4/8), was '" + s + "'");
   }
 
-  private Workload fromRun(Path run) {
+  /**
+   * The scheme of a {@code bsq run} record: model and data set from {@code config.experiment}, bits from
+   * {@code scheme.layers}, mapped as the harness's accelerator pricing does ({@link AcceleratorCostModel}).
+   */
+  private Workload fromRun(Path run, boolean compat) {
     if (!Files.isRegularFile(run)) {
       throw new UsageException("--run file '" + run + "' does not exist");
     }
-    JsonNode root;
+    org.bsq.core.harness.RunRecord record;
     try {
-      root = HwJson.mapper().readTree(run.toFile());
-    } catch (IOException e) {
-      throw new UsageException("--run file '" + run + "' is not valid JSON: " + e.getMessage());
+      record = org.bsq.core.harness.Harness.readRecord(run);
+    } catch (RuntimeException e) {
+      throw new UsageException("--run file '" + run + "' is not a run record: " + e.getMessage());
     }
-    JsonNode layers = root.path("scheme").path("layers");
-    String model = root.path("model").asText(root.path("config").path("model").asText(""));
-    if (!layers.isArray() || layers.isEmpty() || model.isEmpty()) {
-      throw new UsageException("--run needs a run.json with \"model\" and \"scheme\": {\"layers\": [{\"name\", "
-          + "\"weightBits\", \"activationBits\"}...]} (written by bsq train once quantization schemes land, issue 3); "
-          + "use --workload FILE or --model M --bits W/A meanwhile");
+    JsonNode experiment = record.config() == null ? null : record.config().path("experiment");
+    if (record.scheme() == null || experiment == null || experiment.path("model").path("name").isMissingNode()) {
+      throw new UsageException("--run file '" + run + "' must be a run.json written by 'bsq run' (scheme.layers and "
+          + "config.experiment.model/dataset)");
     }
-    Map<String, Integer> w = new LinkedHashMap<>();
-    Map<String, Integer> a = new LinkedHashMap<>();
-    for (JsonNode l : layers) {
-      w.put(l.path("name").asText(), l.path("weightBits").asInt(8));
-      a.put(l.path("name").asText(), l.path("activationBits").asInt(8));
+    String model = experiment.path("model").path("name").asText();
+    org.bsq.data.DataSetInfo data = UsageException.usage(
+        () -> org.bsq.data.DataSets.info(experiment.path("dataset").path("name").asText()));
+    ModelOptions options = new ModelOptions(data.inputShape(), data.numClasses(), ActivationSpec.relu());
+    LayerInventory inv = UsageException.usage(() -> Models.inventory(model, options));
+    List<org.bsq.core.quant.LayerPrecision> layers = new java.util.ArrayList<>();
+    for (org.bsq.core.harness.RunRecord.Layer l : record.scheme().layers()) {
+      layers.add(org.bsq.core.quant.LayerPrecision.of(l.name(), l.weightBits(), l.activationBits()));
     }
-    LayerInventory inv = inventory(model);
-    return UsageException.usage(() -> Workload.fromInventory(inv, batch, w, a));
+    org.bsq.core.quant.QuantizationScheme scheme = new org.bsq.core.quant.QuantizationScheme(layers);
+    return UsageException.usage(() -> AcceleratorCostModel.workload(scheme, inv, batch, compat));
   }
 }

@@ -164,6 +164,32 @@ class BsqCliTest {
     assertTrue(run.get("configHash").asText().startsWith("sha256:"));
     assertEquals(0, run(concat(new String[] {"run", "--resume", out.toString(), "--json"}, new String[0])).code(),
         "resuming a finished run only re-evaluates");
+
+    // The simulator prices the run's scheme exactly as the harness did.
+    Result sim = run("simulate", "--accelerator", "stripes", "--run", out.resolve("run.json").toString(), "--json");
+    assertEquals(0, sim.code(), sim.err());
+    JsonNode report = sim.lastJson();
+    assertEquals(run.get("cost").get("stripes").get("latencyMsPerImage").asDouble(),
+        report.get("latencyMs").asDouble() / report.get("batch").asInt(), 1e-12);
+  }
+
+  @Test
+  void simulateAndListAccelerators() throws Exception {
+    Result list = run("list", "accelerators");
+    assertEquals(0, list.code());
+    for (String preset : new String[] {"bitfusion-e", "int8", "stripes", "unpu", "loom", "bismo", "pragmatic"}) {
+      assertTrue(list.out().contains(preset), preset);
+    }
+    Result r8 = run("simulate", "--accelerator", "stripes", "--model", "resnet20", "--bits", "8/8", "--json");
+    Result r4 = run("simulate", "--accelerator", "stripes", "--model", "resnet20", "--bits", "4/4", "--json");
+    assertEquals(0, r8.code(), r8.err());
+    double l8 = r8.lastJson().get("latencyMs").asDouble();
+    double l4 = r4.lastJson().get("latencyMs").asDouble();
+    assertTrue(l4 < l8 * 0.6, "activation-serial Stripes is about 2x faster at 4 bits: " + l8 + " vs " + l4);
+    Result bad = run("simulate", "--accelerator", "tpu", "--model", "resnet20", "--bits", "8/8");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("known: [bitfusion-e, int8, stripes, unpu, loom, bismo, pragmatic]"), bad.err());
+    assertEquals(2, run("simulate", "--accelerator", "stripes", "--model", "resnet20", "--bits", "four").code());
   }
 
   private static String md5s(Path run) throws Exception {
