@@ -95,7 +95,7 @@ public final class ConfigBinder {
   /** Binds a tree to {@code type}, or throws a {@link ConfigException} with every problem found. */
   public static <T> T bind(JsonNode tree, Class<T> type, String source) {
     List<String> problems = new ArrayList<>();
-    JsonNode merged = withDefaults(tree, type);
+    JsonNode merged = coerceNumbers(withDefaults(tree, type), type);
     check(merged, type, "", problems);
     if (problems.isEmpty()) {
       T value;
@@ -153,6 +153,47 @@ public final class ConfigBinder {
       throw new IllegalStateException("defaults() of " + type.getSimpleName() + " failed", e);
     }
     return null;
+  }
+
+  /**
+   * Turns numbers written as strings into numbers where the record expects a floating-point number: YAML 1.1 reads
+   * {@code 3e-3} (no dot) as a string, and users write exactly that.
+   */
+  private static JsonNode coerceNumbers(JsonNode node, Type type) {
+    Class<?> raw = rawClass(type);
+    if (node == null) {
+      return null;
+    }
+    boolean number = raw == double.class || raw == Double.class || raw == float.class || raw == Float.class;
+    if (number && node.isTextual()) {
+      try {
+        return JsonNodeFactory.instance.numberNode(Double.parseDouble(node.asText().trim()));
+      } catch (NumberFormatException e) {
+        return node;
+      }
+    }
+    if (raw.isRecord() && node.isObject()) {
+      ObjectNode obj = (ObjectNode) node;
+      for (RecordComponent rc : raw.getRecordComponents()) {
+        JsonNode child = obj.get(rc.getName());
+        if (child != null) {
+          obj.set(rc.getName(), coerceNumbers(child, rc.getGenericType()));
+        }
+      }
+    } else if (List.class.isAssignableFrom(raw) && node.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode arr = (com.fasterxml.jackson.databind.node.ArrayNode) node;
+      for (int i = 0; i < arr.size(); i++) {
+        arr.set(i, coerceNumbers(arr.get(i), typeArgument(type, 0)));
+      }
+    } else if (Map.class.isAssignableFrom(raw) && node.isObject()) {
+      ObjectNode obj = (ObjectNode) node;
+      List<String> keys = new ArrayList<>();
+      obj.fieldNames().forEachRemaining(keys::add);
+      for (String k : keys) {
+        obj.set(k, coerceNumbers(obj.get(k), typeArgument(type, 1)));
+      }
+    }
+    return node;
   }
 
   private static void check(JsonNode node, Type type, String path, List<String> problems) {

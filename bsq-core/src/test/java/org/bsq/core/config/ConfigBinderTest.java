@@ -49,12 +49,12 @@ class ConfigBinderTest {
         schedule:
           kind: cosine
         params: {alpha: 0.005}
-        """), List.of("seed=7", "schedule.lr=0.01", "extra.x=1.5"), Experiment.class);
+        """), List.of("seed=7", "schedule.lr=1e-2", "extra.x=1.5"), Experiment.class);
     assertEquals("resnet20", e.model().name(), "default kept");
     assertEquals(Path.of("/tmp/w"), e.model().weights());
     assertEquals(Kind.COSINE, e.schedule().kind());
     assertEquals(List.of(250), e.schedule().milestones());
-    assertEquals(0.01, e.schedule().lr());
+    assertEquals(0.01, e.schedule().lr(), "YAML 1.1 reads 1e-2 as a string; numbers in strings are accepted");
     assertEquals(7, e.seed());
     assertEquals(1.5, e.extra().get("x"));
     assertEquals(0.005, e.params().get("alpha").asDouble());
