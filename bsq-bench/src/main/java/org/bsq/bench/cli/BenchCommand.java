@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.bsq.core.bsq.BitLassoRegularizer;
+import org.bsq.core.bsq.BitPlaneWeightSource;
+import org.bsq.core.bsq.BitRepresentation;
+import org.bsq.core.bsq.PlaneClampHook;
 import org.bsq.core.data.Batch;
 import org.bsq.core.data.BatchIterator;
 import org.bsq.core.engine.Backend;
@@ -17,10 +21,12 @@ import org.bsq.core.engine.Backends;
 import org.bsq.core.engine.CompiledNetwork;
 import org.bsq.core.engine.Model;
 import org.bsq.core.engine.SoftmaxCrossEntropy;
+import org.bsq.core.engine.WeightSource;
 import org.bsq.core.graph.Shape;
 import org.bsq.core.train.Initializers;
 import org.bsq.core.train.SgdOptimizer;
 import org.bsq.core.train.SgdSettings;
+import org.bsq.core.train.StepContext;
 import org.bsq.data.Augmentation;
 import org.bsq.data.DataLoader;
 import org.bsq.data.DataSet;
@@ -78,6 +84,12 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
   boolean json;
 
+  @Option(names = "--strategy", defaultValue = "float", description = "float: plain float training step (ReLU "
+      + "blocks, SGD with Nesterov); bsq: one full BSQ training step (every counted layer in 8 bit planes, 4-bit "
+      + "ReLU6 activations in the blocks, group-Lasso regularizer and [0, 2] clamp included; SGD as the BSQ reference) "
+      + "with the share of the bit-plane work (default: ${DEFAULT-VALUE}).")
+  String strategy;
+
   @Override
   public Integer call() {
     if (!"train-step".equals(what)) {
@@ -89,18 +101,25 @@ final class BenchCommand implements Callable<Integer> {
     if (!Backends.NAMES.contains(backend)) {
       throw new UsageException("backend name must be one of " + Backends.NAMES + ", was '" + backend + "'");
     }
+    if (!List.of("float", "bsq").contains(strategy)) {
+      throw new UsageException("--strategy must be one of [float, bsq], was '" + strategy + "'");
+    }
     if (batch < 2 || steps < 1 || warmup < 0 || inferBatches < 1) {
       throw new UsageException("--batch must be >= 2, --steps and --infer-batches >= 1, --warmup >= 0; was batch=" + batch
           + " steps=" + steps + " warmup=" + warmup + " infer-batches=" + inferBatches);
     }
     PrintWriter out = spec.commandLine().getOut();
     DataLoader loader = loader();
+    boolean bsq = "bsq".equals(strategy);
     ModelOptions options = new ModelOptions(new Shape(loader.channels(), loader.height(), loader.width()),
-        loader.numClasses(), ModelOptions.blockActivation("relu", 0));
+        loader.numClasses(), bsq ? ModelOptions.blockActivation("relu6", 4) : ModelOptions.blockActivation("relu", 0));
     Model m = Model.withZeroParameters(Models.create(model, options));
     Initializers.initialize(m, seed);
     Backend engine = Backends.byName(backend);
-    SgdOptimizer sgd = new SgdOptimizer(SgdSettings.of(0.1, 0.9, 1e-4).withNesterov(true));
+    SgdOptimizer sgd = new SgdOptimizer(bsq ? SgdSettings.bsq(0.1) : SgdSettings.of(0.1, 0.9, 1e-4).withNesterov(true));
+    BitPlaneWork planes = bsq ? new BitPlaneWork(m) : null;
+    double[] planeMs = new double[steps];
+    double[][] partMs = new double[4][steps];
     int classes = loader.numClasses();
     float[] grad = new float[batch * classes];
     double[] stepMs = new double[steps];
@@ -121,11 +140,27 @@ final class BenchCommand implements Callable<Integer> {
           }
           Batch b = it.next();
           m.parameters().zeroGradients();
+          if (planes != null) {
+            planes.reset();
+          }
           float[] logits = net.forward(b.images(), true);
           double loss = SoftmaxCrossEntropy.lossAndGradient(logits, b.labels(), b.size(), classes, grad);
           net.backward(grad);
+          if (planes != null) {
+            loss += planes.regularize(s, b.size());
+          }
           sgd.step(m.parameters());
+          if (planes != null) {
+            planes.clamp(s, b.size());
+          }
           long t1 = System.nanoTime();
+          if (planes != null && s >= warmup) {
+            planeMs[s - warmup] = planes.nanos() / 1e6;
+            long[] parts = {planes.reconstructNanos, planes.backwardNanos, planes.regularizerNanos, planes.clampNanos};
+            for (int k = 0; k < parts.length; k++) {
+              partMs[k][s - warmup] = parts[k] / 1e6;
+            }
+          }
           if (s == 0) {
             compileNanos = t1 - t0;
             firstLoss = loss;
@@ -157,11 +192,18 @@ final class BenchCommand implements Callable<Integer> {
     double median = median(stepMs);
     double inferMedian = median(inferMs);
     long peakRss = peakRssBytes();
-    out.printf("bench train-step: %s, batch %d, backend %s, OMP_NUM_THREADS=%s, data: %s%n", model, batch, engine.name(),
-        System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), loader.description());
+    out.printf("bench train-step: %s, batch %d, backend %s, strategy %s, OMP_NUM_THREADS=%s, data: %s%n", model, batch,
+        engine.name(), strategy, System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), loader.description());
     out.printf("  training step (data + forward + backward + SGD), %d steps after %d warm-up: median %.1f ms "
             + "(p10 %.1f, p90 %.1f, mean %.1f) = %.0f images/s%n", steps, warmup, median, percentile(stepMs, 0.1),
         percentile(stepMs, 0.9), mean(stepMs), batch * 1000 / median);
+    if (planes != null) {
+      double planeMedian = median(planeMs);
+      out.printf("  BSQ: %d layers x 8 bit planes, 4-bit block activations; bit-plane work (reconstruction + its backward"
+              + " + regularizer + clamp) median %.1f ms = %.1f %% of the step (medians: reconstruction %.1f, backward"
+              + " %.1f, regularizer %.1f, clamp %.1f ms)%n", planes.layers(), planeMedian, 100 * planeMedian / median,
+          median(partMs[0]), median(partMs[1]), median(partMs[2]), median(partMs[3]));
+    }
     out.printf("  first step (includes kernel set-up): %.0f ms; loss %.3f -> %.3f%n", compileNanos / 1e6, firstLoss,
         lastLoss);
     out.printf("  inference (eval forward), %d batches: median %.1f ms per batch = %.0f images/s%n", inferBatches,
@@ -171,6 +213,7 @@ final class BenchCommand implements Callable<Integer> {
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("bench", "train-step");
       o.put("model", model);
+      o.put("strategy", strategy);
       o.put("batch", batch);
       o.put("backend", engine.name());
       o.put("ompThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
@@ -185,6 +228,15 @@ final class BenchCommand implements Callable<Integer> {
       o.put("inferenceMsPerBatchMedian", inferMedian);
       o.put("inferenceImagesPerSecond", batch * 1000 / inferMedian);
       o.put("firstStepMs", compileNanos / 1e6);
+      if (planes != null) {
+        o.put("bitPlaneMsMedian", median(planeMs));
+        o.put("bitPlaneShareOfStep", median(planeMs) / median);
+        o.put("bitPlaneMs", planeMs);
+        o.put("bitPlaneReconstructionMsMedian", median(partMs[0]));
+        o.put("bitPlaneBackwardMsMedian", median(partMs[1]));
+        o.put("bitPlaneRegularizerMsMedian", median(partMs[2]));
+        o.put("bitPlaneClampMsMedian", median(partMs[3]));
+      }
       o.put("peakRssBytes", peakRss);
       o.put("cpu", org.bsq.core.provenance.Provenance.cpuModel());
       out.println(Json.line(o));
@@ -213,6 +265,70 @@ final class BenchCommand implements Callable<Integer> {
         List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), "random", "seeded random RGB images");
     return DataLoader.builder(images, batch).shuffle(true).augmentation(Augmentation.CIFAR10)
         .normalization(Normalization.CIFAR10).seed(seed).name("random-32x32-rgb").build();
+  }
+
+  /**
+   * BSQ's bit-plane work inside a step, timed: every counted layer in 8 bit planes (the weight sources are wrapped to
+   * time reconstruction and the straight-through backward), the group-Lasso regularizer (alpha 5e-3) and the [0, 2]
+   * clamp of the planes.
+   */
+  private static final class BitPlaneWork {
+    private final Model model;
+    private final BitRepresentation bits;
+    private final BitLassoRegularizer regularizer;
+    private final PlaneClampHook clamp;
+    long reconstructNanos;
+    long backwardNanos;
+    long regularizerNanos;
+    long clampNanos;
+
+    BitPlaneWork(Model model) {
+      this.model = model;
+      this.bits = BitRepresentation.install(model, 8);
+      this.regularizer = new BitLassoRegularizer(bits, 5e-3);
+      this.clamp = new PlaneClampHook(bits, PlaneClampHook.Mode.BIT_PLANES);
+      for (BitPlaneWeightSource s : bits.layers()) {
+        model.setWeightSource(s.layer(), new WeightSource() {
+          @Override
+          public void weights(float[] dst) {
+            long t = System.nanoTime();
+            s.weights(dst);
+            reconstructNanos += System.nanoTime() - t;
+          }
+
+          @Override
+          public void backward(float[] gradient) {
+            long t = System.nanoTime();
+            s.backward(gradient);
+            backwardNanos += System.nanoTime() - t;
+          }
+        });
+      }
+    }
+
+    int layers() { return bits.layers().size(); }
+
+    void reset() {
+      reconstructNanos = 0;
+      backwardNanos = 0;
+      regularizerNanos = 0;
+      clampNanos = 0;
+    }
+
+    double regularize(int step, int batchSize) {
+      long t = System.nanoTime();
+      double v = regularizer.addValueAndGradients(new StepContext(model, 0, step, 1, step, batchSize, 0.1));
+      regularizerNanos += System.nanoTime() - t;
+      return v;
+    }
+
+    void clamp(int step, int batchSize) {
+      long t = System.nanoTime();
+      clamp.afterStep(new StepContext(model, 0, step, 1, step, batchSize, 0.1));
+      clampNanos += System.nanoTime() - t;
+    }
+
+    long nanos() { return reconstructNanos + backwardNanos + regularizerNanos + clampNanos; }
   }
 
   static double median(double[] v) {

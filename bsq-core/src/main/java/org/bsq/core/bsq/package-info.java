@@ -9,8 +9,11 @@
  *   and {@code adjustPrecision} ({@code pruning(threshold, drop)});</li>
  *   <li>engine integration: {@link org.bsq.core.bsq.BitRepresentation} (install into a model),
  *   {@link org.bsq.core.bsq.BitPlaneWeightSource}, {@link org.bsq.core.bsq.BitLassoRegularizer},
- *   {@link org.bsq.core.bsq.PlaneClampHook}, {@link org.bsq.core.bsq.RequantizeHook}.</li>
+ *   {@link org.bsq.core.bsq.PlaneClampHook}, {@link org.bsq.core.bsq.RequantizeHook};</li>
+ *   <li>the strategy: {@link org.bsq.core.bsq.BsqStrategy} (registered as {@code bsq} by
+ *   {@link org.bsq.core.bsq.BsqPlugin}), the BSQ training phase behind the
+ *   {@link org.bsq.core.strategy.QuantizationStrategy} SPI.</li>
  * </ul>
- * Checked against the golden vectors {@code golden/bsq/01..05, 07} (see the tests).
+ * Checked against the golden vectors {@code golden/bsq/01..05, 07, 08} (see the tests).
  */
 package org.bsq.core.bsq;

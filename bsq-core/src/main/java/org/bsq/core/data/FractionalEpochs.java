@@ -24,7 +24,18 @@ public final class FractionalEpochs {
     if (fraction >= 1 - 1e-9) {
       return source;
     }
-    int batches = Math.max(1, (int) Math.round(fraction * source.batchesPerEpoch()));
+    return limitBatches(source, Math.max(1, (int) Math.round(fraction * source.batchesPerEpoch())));
+  }
+
+  /** {@code source} with every epoch cut to its first {@code batches} batches (the source itself if that is all). */
+  public static BatchSource limitBatches(BatchSource source, int batches) {
+    if (batches < 1 || batches > source.batchesPerEpoch()) {
+      throw new IllegalArgumentException("batches per epoch must be in [1, " + source.batchesPerEpoch() + "], was "
+          + batches);
+    }
+    if (batches == source.batchesPerEpoch()) {
+      return source;
+    }
     return new BatchSource() {
       @Override
       public String description() {

@@ -154,6 +154,9 @@ final class OneDnnNetwork implements CompiledNetwork {
     } else if (op instanceof Op.BatchNorm b) {
       return new BatchNorm(i, b);
     } else if (op instanceof Op.Activation a) {
+      if (a.spec().kind() == ActivationSpec.Kind.RELU6_QUANT) {
+        return new Relu6Quant(i, a);
+      }
       return a.spec().isQuantized() ? new QuantActivation(i, a) : new Eltwise(i, a);
     } else if (op instanceof Op.Add a) {
       return new Add(i, a);
@@ -687,7 +690,58 @@ final class OneDnnNetwork implements CompiledNetwork {
     }
   }
 
-  /** RELU6_QUANT and PACT_QUANT: Java loops over the native buffers (layout-agnostic). */
+  /**
+   * RELU6_QUANT. Forward in Java over a heap copy of the input ({@link QuantKernels#relu6}, which also gives
+   * {@code S = max |y|}, then {@link QuantKernels#quantizeNonNegative}); backward with oneDNN's clip_v2 gradient
+   * (where 0 < x < 6, on the native buffers, no heap copies), the quantizer being straight-through. Tried and dropped:
+   * the whole forward as oneDNN primitives (clip, max reduction, binary with post-ops /S, round, /step, *S) is bit-exact
+   * but oneDNN 2.5 has only reference (scalar, ~50x slower) implementations of the reduction and of that binary on the
+   * blocked layouts.
+   */
+  private final class Relu6Quant implements Kernel {
+    private final int node;
+    private final int in;
+    private final int bits;
+    private final int size;
+    private final eltwise_forward.primitive_desc fpd;
+    private final FloatPointer xPtr;
+    private final FloatPointer yPtr;
+
+    Relu6Quant(int node, Op.Activation op) {
+      this.node = node;
+      this.in = op.input();
+      this.bits = op.spec().bits();
+      desc[node] = desc[in];
+      out[node] = newMemory(desc[node]);
+      size = floatCount(desc[node]);
+      xPtr = floats(out[in]);
+      yPtr = floats(out[node]);
+      fpd = keep(new eltwise_forward.primitive_desc(keep(new eltwise_forward.desc(prop_kind.forward_training,
+          algorithm.eltwise_clip_v2, desc[in], 0f, 6f)), eng));
+    }
+
+    @Override
+    public void forward(boolean training) {
+      float[] x = stageA(size);
+      float[] y = stageB(size);
+      xPtr.get(x, 0, size);
+      float max = QuantKernels.relu6(x, y, size);
+      QuantKernels.quantizeNonNegative(y, size, max, bits);
+      yPtr.put(y, 0, size);
+    }
+
+    @Override
+    public void planBackward() {
+      eltwise_backward.primitive_desc bpd = keep(new eltwise_backward.primitive_desc(keep(new eltwise_backward.desc(
+          algorithm.eltwise_clip_v2, desc[node], desc[in], 0f, 6f)), eng, fpd));
+      Target t = writeTarget(in);
+      backwardSteps.add(exec(new eltwise_backward(bpd), args(DNNL_ARG_SRC, out[in], DNNL_ARG_DIFF_DST, grad[node],
+          DNNL_ARG_DIFF_SRC, t.mem())));
+      t.addTo(backwardSteps);
+    }
+  }
+
+  /** PACT_QUANT (and the reference for RELU6_QUANT): Java loops over the native buffers (layout-agnostic). */
   private final class QuantActivation implements Kernel {
     private final int node;
     private final int in;
@@ -721,7 +775,7 @@ final class OneDnnNetwork implements CompiledNetwork {
       } else {
         max = QuantKernels.relu6(x, y, size);
       }
-      QuantKernels.quantize(y, size, max, spec.bits());
+      QuantKernels.quantizeNonNegative(y, size, max, spec.bits());
       yPtr.put(y, 0, size);
     }
 

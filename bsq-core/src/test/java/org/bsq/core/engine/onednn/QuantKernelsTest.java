@@ -34,6 +34,33 @@ class QuantKernelsTest {
   }
 
   @Test
+  void quantizeNonNegativeEqualsQuantizeBitForBit() {
+    Random r = new Random(11);
+    for (int bits = 1; bits <= 16; bits++) {
+      int n = 20_000;
+      float[] y = new float[n];
+      for (int i = 0; i < n; i++) {
+        y[i] = i % 89 == 0 ? 0f : (float) Math.min(6, Math.max(0, r.nextGaussian() * 3));
+      }
+      y[7] = 6f;
+      for (float scale : new float[] {6f, 5.123f, 0f, Float.MIN_VALUE}) {
+        float[] expected = y.clone();
+        float[] fast = y.clone();
+        if (scale == 0f) {
+          java.util.Arrays.fill(expected, 0f);
+          java.util.Arrays.fill(fast, 0f);
+        }
+        QuantKernels.quantize(expected, n, scale, bits);
+        QuantKernels.quantizeNonNegative(fast, n, scale, bits);
+        for (int i = 0; i < n; i++) {
+          assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(fast[i]),
+              "bits " + bits + " scale " + scale + " element " + i + " value " + y[i]);
+        }
+      }
+    }
+  }
+
+  @Test
   void quantizeRoundsTiesToEven() {
     // S = 3 and 2 bits (step 3): |y| * 3 / 3 = |y|, so 0.5 -> 0, 1.5 -> 2, 2.5 -> 2
     float[] y = {0.5f, 1.5f, 2.5f, -1.5f, 3f};

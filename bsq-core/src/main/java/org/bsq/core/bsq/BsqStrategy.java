@@ -1,0 +1,353 @@
+package org.bsq.core.bsq;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bsq.core.config.ConfigBinder;
+import org.bsq.core.config.Validated;
+import org.bsq.core.data.BatchSource;
+import org.bsq.core.engine.Backend;
+import org.bsq.core.engine.Model;
+import org.bsq.core.param.Parameter;
+import org.bsq.core.param.ParameterRole;
+import org.bsq.core.param.ParameterStore;
+import org.bsq.core.quant.QuantizationScheme;
+import org.bsq.core.strategy.QuantizationStrategy;
+import org.bsq.core.strategy.StrategyContext;
+import org.bsq.core.strategy.StrategyOutcome;
+import org.bsq.core.train.Checkpoint;
+import org.bsq.core.train.EpochContext;
+import org.bsq.core.train.EpochHook;
+import org.bsq.core.train.EpochRecord;
+import org.bsq.core.train.LearningRateSchedule;
+import org.bsq.core.train.SgdSettings;
+import org.bsq.core.train.StepHook;
+import org.bsq.core.train.Trainer;
+import org.bsq.core.train.TrainingConfig;
+import org.bsq.core.train.TrainingResult;
+
+/**
+ * BSQ (Yang et al., ICLR 2021) as a {@link QuantizationStrategy}, registered as {@value #NAME}: the BSQ training
+ * phase of {@code cifar_prune_STE.py} (bsq-algorithm.md sections 1-4). The harness finetunes the proposed scheme
+ * afterwards; the model is handed back with its converted layers still bound to {@link BitPlaneWeightSource}s (which
+ * implement {@link org.bsq.core.finetune.NormalizedWeights}, where the finetuning starts from).
+ *
+ * <p><b>Run.</b> Every conv and linear layer except projection shortcuts is converted to {@code initialBits} bit planes
+ * ({@link BitRepresentation#install}); a {@link Trainer} then trains on {@code context.train()} with SGD
+ * ({@code learningRate}, {@code momentum}, {@code weightDecay} on every trainable parameter, planes and scales included,
+ * as the reference), a per-epoch step schedule, the loss {@code CE + alpha * R / TP} ({@link BitLassoRegularizer}), the
+ * [0, 2] clamp after every step ({@link PlaneClampHook}; {@code clampMode}) and re-quantization with precision
+ * adjustment before epoch 0, before every {@code requantizeInterval}-th epoch and after the last one
+ * ({@link RequantizeHook}, maximum {@code maxBits}, threshold {@code pruningThreshold}). The outcome's scheme is
+ * {@link BitRepresentation#scheme(int)} after the final adjustment (a 1-bit all-zero layer is reported as 0 bits).
+ *
+ * <p><b>Budget scaling.</b> The epoch-valued parameters ({@code lrMilestones}, {@code requantizeInterval}) are given
+ * in epochs of a recipe of {@code recipeEpochs} epochs (the paper: 350, milestone 250, interval 100) and scale with
+ * the budget. With {@code E = budget.epochs()} and {@code B} batches per epoch of the training source, BSQ trains
+ * {@code N = ceil(E)} epochs of {@code b = max(1, rint(B * E / N))} batches each (each epoch is the first {@code b}
+ * batches of the source's epoch, so a fractional budget shortens every epoch by the same factor {@code E / N};
+ * an integral budget trains whole epochs). Each recipe-valued epoch {@code x} becomes the trainer epoch
+ * {@code max(1, rint(x * N / recipeEpochs))}: e.g. 35 epochs give milestone 25 and interval 10; 1.4 epochs give
+ * 2 epochs of 70 % of the batches, milestone at epoch 1 and interval 1. A budget of 0 epochs trains nothing and only
+ * re-quantizes and adjusts the precision once. See {@link Plan}.
+ *
+ * <p><b>Resume.</b> Checkpoints go to {@code context.workDir()/}{@value #CHECKPOINT_DIR} after every epoch (and every
+ * {@code checkpointEverySteps} steps when that is {@code > 0}); when the folder already holds a checkpoint, the run
+ * restores it ({@link Trainer#restore}) and continues, ending with the same scheme, parameters and trajectory as an
+ * uninterrupted run. The average bits in effect during each epoch are kept in the store as the buffer
+ * {@value #AVERAGE_BITS_BUFFER} while training (so they survive a resume) and removed before returning.
+ *
+ * <p><b>Outcome details</b> (JSON-serializable): {@code parameters}, {@code plan}, {@code layers} (per converted layer:
+ * bits, scale, % non-zero {@code p - n} per plane MSB first, bias bits and planes, as the reference's
+ * {@code print_stat}), {@code layerStatistics} (the same as printed text), {@code regularizerPerEpoch} (mean of
+ * {@code alpha * R / TP} over the epoch's steps), {@code averageBitsPerEpoch} (the reference's {@code TB / TP} during
+ * each epoch), {@code finalAverageBits}, {@code finalCompression}, {@code totalParams}, {@code totalBits} (the
+ * reference's bookkeeping after the final adjustment: a linear bias counts at its own precision and a pruned layer at
+ * 1 bit, so these can differ slightly from the scheme's figures).
+ */
+public final class BsqStrategy implements QuantizationStrategy {
+  /** Registered name. */
+  public static final String NAME = "bsq";
+  /** Sub-folder of the work folder that holds the BSQ phase's checkpoints. */
+  public static final String CHECKPOINT_DIR = "bsq-checkpoints";
+  /** Store buffer with the average bits of every epoch (present only during {@link #run}). */
+  public static final String AVERAGE_BITS_BUFFER = "bsq.averageBitsPerEpoch";
+
+  /** Clamp of the parameters after every step. */
+  public static final String CLAMP_BIT_PLANES = "bit-planes";
+  /** Clamp as the reference code: every parameter whose name lacks "scale" and "bn" (golden 08). */
+  public static final String CLAMP_REFERENCE_COMPATIBLE = "reference-compatible";
+
+  /**
+   * BSQ's parameters (bound from the config's strategy section with {@link ConfigBinder}; missing keys take
+   * {@link #defaults()}).
+   *
+   * @param alpha regularization strength ({@code >= 0}); the paper sweeps 3e-3 .. 2e-2
+   * @param initialBits precision of the bit representation at the start (1..16; paper 8)
+   * @param maxBits precision a layer may grow to at re-quantization (1..16, {@code >= initialBits}; paper 8)
+   * @param learningRate SGD base learning rate ({@code > 0}; paper 0.1)
+   * @param momentum SGD momentum (in [0, 1); paper 0.9)
+   * @param weightDecay L2 penalty on every trainable parameter ({@code >= 0}; paper 1e-4)
+   * @param recipeEpochs the number of epochs the epoch-valued parameters refer to ({@code > 0}; paper 350)
+   * @param lrMilestones epochs of the recipe at which the learning rate is multiplied by {@code lrGamma} (each
+   *     {@code > 0}; paper [250])
+   * @param lrGamma the learning-rate factor at each milestone ({@code > 0}; paper 0.1)
+   * @param requantizeInterval re-quantize every this many recipe epochs ({@code > 0}; README 100, script default 50)
+   * @param pruningThreshold precision-adjustment threshold in percent ([0, 100]; paper 0)
+   * @param clampMode {@value #CLAMP_BIT_PLANES} (default) or {@value #CLAMP_REFERENCE_COMPATIBLE}
+   * @param resetAllOptimizerState reset every parameter's momentum at each adjustment, as the reference re-creates its
+   *     optimizer (true); false resets only the layers whose precision changed
+   * @param activationBits activation bits recorded in the scheme (1..16, or 32 for unquantized; paper 4). The
+   *     activation quantizers themselves are part of the model's graph.
+   * @param evaluateEvery evaluate on the validation split after every this many epochs (0: never, the default)
+   * @param checkpointEverySteps also checkpoint every this many optimizer steps (0: after each epoch only)
+   */
+  public record Parameters(double alpha, int initialBits, int maxBits, double learningRate, double momentum,
+      double weightDecay, double recipeEpochs, List<Double> lrMilestones, double lrGamma, double requantizeInterval,
+      double pruningThreshold, String clampMode, boolean resetAllOptimizerState, int activationBits,
+      int evaluateEvery, int checkpointEverySteps) implements Validated {
+
+    public Parameters {
+      lrMilestones = lrMilestones == null ? null : List.copyOf(lrMilestones);
+    }
+
+    /** The paper's CIFAR-10 ResNet-20 recipe (bsq-algorithm.md section 1) at alpha 5e-3. */
+    public static Parameters defaults() {
+      return new Parameters(5e-3, 8, 8, 0.1, 0.9, 1e-4, 350, List.of(250.0), 0.1, 100, 0.0, CLAMP_BIT_PLANES, true,
+          4, 0, 0);
+    }
+
+    /** Binds a strategy section (null: the defaults); every problem is reported at once. */
+    public static Parameters from(JsonNode node) {
+      return node == null || node.isNull() || node.isMissingNode() ? defaults()
+          : ConfigBinder.bind(node, Parameters.class, "strategy (bsq)");
+    }
+
+    @Override
+    public void validate(List<String> problems) {
+      if (!(alpha >= 0) || Double.isInfinite(alpha)) {
+        problems.add("alpha: must be finite and >= 0, was " + alpha);
+      }
+      if (initialBits < 1 || initialBits > 16) {
+        problems.add("initialBits: must be in [1, 16], was " + initialBits);
+      }
+      if (maxBits < 1 || maxBits > 16) {
+        problems.add("maxBits: must be in [1, 16], was " + maxBits);
+      } else if (maxBits < initialBits && initialBits >= 1 && initialBits <= 16) {
+        problems.add("maxBits: must be >= initialBits (" + initialBits + "), was " + maxBits);
+      }
+      if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+        problems.add("learningRate: must be finite and > 0, was " + learningRate);
+      }
+      if (!(momentum >= 0 && momentum < 1)) {
+        problems.add("momentum: must be in [0, 1), was " + momentum);
+      }
+      if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+        problems.add("weightDecay: must be finite and >= 0, was " + weightDecay);
+      }
+      if (!(recipeEpochs > 0) || Double.isInfinite(recipeEpochs)) {
+        problems.add("recipeEpochs: must be finite and > 0, was " + recipeEpochs);
+      }
+      if (lrMilestones == null) {
+        problems.add("lrMilestones: must be a list (may be empty), was null");
+      } else {
+        for (int i = 0; i < lrMilestones.size(); i++) {
+          Double m = lrMilestones.get(i);
+          if (m == null || !(m > 0) || m.isInfinite()) {
+            problems.add("lrMilestones[" + i + "]: must be finite and > 0, was " + m);
+          }
+        }
+      }
+      if (!(lrGamma > 0) || Double.isInfinite(lrGamma)) {
+        problems.add("lrGamma: must be finite and > 0, was " + lrGamma);
+      }
+      if (!(requantizeInterval > 0) || Double.isInfinite(requantizeInterval)) {
+        problems.add("requantizeInterval: must be finite and > 0, was " + requantizeInterval);
+      }
+      if (!(pruningThreshold >= 0 && pruningThreshold <= 100)) {
+        problems.add("pruningThreshold: must be a percentage in [0, 100], was " + pruningThreshold);
+      }
+      if (!CLAMP_BIT_PLANES.equals(clampMode) && !CLAMP_REFERENCE_COMPATIBLE.equals(clampMode)) {
+        problems.add("clampMode: must be one of [" + CLAMP_BIT_PLANES + ", " + CLAMP_REFERENCE_COMPATIBLE + "], was '"
+            + clampMode + "'");
+      }
+      if (!(activationBits >= 1 && activationBits <= 16) && activationBits != 32) {
+        problems.add("activationBits: must be in [1, 16] or 32 (not quantized), was " + activationBits);
+      }
+      if (evaluateEvery < 0) {
+        problems.add("evaluateEvery: must be >= 0, was " + evaluateEvery);
+      }
+      if (checkpointEverySteps < 0) {
+        problems.add("checkpointEverySteps: must be >= 0, was " + checkpointEverySteps);
+      }
+    }
+
+    /** The clamp hook's mode. */
+    public PlaneClampHook.Mode clamp() {
+      return CLAMP_REFERENCE_COMPATIBLE.equals(clampMode) ? PlaneClampHook.Mode.REFERENCE_COMPATIBLE
+          : PlaneClampHook.Mode.BIT_PLANES;
+    }
+
+    /** SGD settings: decay on every trainable parameter, no Nesterov (as the reference). */
+    public SgdSettings sgd() {
+      return SgdSettings.of(learningRate, momentum, weightDecay);
+    }
+  }
+
+  /**
+   * How a budget is spent (see the class comment, "Budget scaling").
+   *
+   * @param budgetEpochs the budget {@code E}
+   * @param epochs trainer epochs {@code N = ceil(E)} (0 when {@code E == 0})
+   * @param stepsPerEpoch batches per trainer epoch {@code b}
+   * @param fullStepsPerEpoch batches per epoch of the training source {@code B}
+   * @param lrMilestones learning-rate milestones in trainer epochs
+   * @param requantizeInterval re-quantization interval in trainer epochs
+   */
+  public record Plan(double budgetEpochs, int epochs, int stepsPerEpoch, int fullStepsPerEpoch,
+      List<Integer> lrMilestones, int requantizeInterval) {
+    public Plan {
+      lrMilestones = List.copyOf(lrMilestones);
+    }
+
+    /** Spends {@code budgetEpochs} epochs of a source with {@code batchesPerEpoch} batches per epoch. */
+    public static Plan of(Parameters p, double budgetEpochs, int batchesPerEpoch) {
+      if (!(budgetEpochs >= 0) || Double.isInfinite(budgetEpochs)) {
+        throw new IllegalArgumentException("budget epochs must be finite and >= 0, was " + budgetEpochs);
+      }
+      if (batchesPerEpoch < 1) {
+        throw new IllegalArgumentException("batches per epoch must be >= 1, was " + batchesPerEpoch);
+      }
+      int n = (int) Math.ceil(budgetEpochs);
+      if (n == 0) {
+        return new Plan(budgetEpochs, 0, 0, batchesPerEpoch, List.of(), 1);
+      }
+      int steps = (int) Math.max(1, Math.min(batchesPerEpoch, Math.rint(batchesPerEpoch * budgetEpochs / n)));
+      double k = n / p.recipeEpochs();
+      List<Integer> milestones = new ArrayList<>();
+      for (double m : p.lrMilestones()) {
+        milestones.add(scaled(m, k));
+      }
+      return new Plan(budgetEpochs, n, steps, batchesPerEpoch, milestones, scaled(p.requantizeInterval(), k));
+    }
+
+    private static int scaled(double recipeEpochs, double k) {
+      return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.rint(recipeEpochs * k)));
+    }
+
+    /** The learning-rate schedule in trainer epochs: x {@code gamma} at each milestone (constant without any). */
+    public LearningRateSchedule schedule(double gamma) {
+      return lrMilestones.isEmpty() ? LearningRateSchedule.constant()
+          : new LearningRateSchedule.Step(lrMilestones, gamma);
+    }
+  }
+
+  @Override
+  public StrategyOutcome run(StrategyContext context) {
+    Parameters p = Parameters.from(context.parameters());
+    Plan plan = Plan.of(p, context.budget().epochs(), context.train().batchesPerEpoch());
+    Model model = context.model();
+    BitRepresentation bits = BitRepresentation.install(model, p.initialBits());
+    List<EpochRecord> trajectory = List.of();
+    List<Double> averageBits = new ArrayList<>();
+    if (plan.epochs() == 0) {
+      bits.requantize(p.maxBits());
+      bits.adjustPrecision(p.pruningThreshold(), true);
+    } else {
+      ParameterStore store = model.parameters();
+      store.add(new Parameter(AVERAGE_BITS_BUFFER, new int[] {plan.epochs()}, ParameterRole.STRATEGY_BUFFER,
+          new float[plan.epochs()]));
+      Path checkpoints = context.workDir().resolve(CHECKPOINT_DIR);
+      Trainer.Builder builder = builder(model, bits, p, plan, context.train(), context.backend(), context.seed(),
+          checkpoints, null);
+      if (p.evaluateEvery() > 0) {
+        builder.evaluation(context.validation());
+      }
+      Trainer trainer = builder.build();
+      if (hasCheckpoint(checkpoints)) {
+        trainer.restore(checkpoints);
+      }
+      TrainingResult result = trainer.train();
+      trajectory = result.history();
+      for (float v : store.get(AVERAGE_BITS_BUFFER).value()) {
+        averageBits.add((double) v);
+      }
+      store.remove(AVERAGE_BITS_BUFFER);
+    }
+    QuantizationScheme scheme = bits.scheme(p.activationBits());
+    return new StrategyOutcome(scheme, trajectory, details(p, plan, bits, trajectory, averageBits));
+  }
+
+  private static boolean hasCheckpoint(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try {
+      Checkpoint.resolve(dir);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The trainer of the BSQ phase: loss term, step hooks (an optional {@code probe} runs after the optimizer step and
+   * before the clamp), re-quantization and the bits recorder. Package-private for the golden test.
+   */
+  static Trainer.Builder builder(Model model, BitRepresentation bits, Parameters p, Plan plan, BatchSource train,
+      Backend backend, long seed, Path checkpointDir, StepHook probe) {
+    TrainingConfig config = new TrainingConfig(plan.epochs(), p.sgd(), plan.schedule(p.lrGamma()), false, seed,
+        p.evaluateEvery() > 0 ? p.evaluateEvery() : 1, checkpointDir, 1, p.checkpointEverySteps(), false);
+    Trainer.Builder b = Trainer.builder(backend, model, config, org.bsq.core.data.FractionalEpochs.limitBatches(train, plan.stepsPerEpoch()))
+        .lossTerm(new BitLassoRegularizer(bits, p.alpha()));
+    if (probe != null) {
+      b.stepHook(probe);
+    }
+    return b.stepHook(new PlaneClampHook(bits, p.clamp()))
+        .epochHook(new RequantizeHook(bits, plan.requantizeInterval(), p.maxBits(), p.pruningThreshold(),
+            p.resetAllOptimizerState()))
+        .epochHook(new BitsRecorder(bits));
+  }
+
+  /** Writes the average bits of the epoch about to start into {@value #AVERAGE_BITS_BUFFER} (after re-quantization). */
+  private record BitsRecorder(BitRepresentation bits) implements EpochHook {
+    @Override
+    public void beforeEpoch(EpochContext context) {
+      Parameter buffer = context.parameters().get(AVERAGE_BITS_BUFFER);
+      buffer.value()[context.epoch()] = (float) bits.averageBits();
+    }
+  }
+
+  private static Map<String, Object> details(Parameters p, Plan plan, BitRepresentation bits,
+      List<EpochRecord> trajectory, List<Double> averageBits) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("parameters", p);
+    d.put("plan", plan);
+    List<Map<String, Object>> layers = new ArrayList<>();
+    List<String> text = new ArrayList<>();
+    for (LayerStatistics s : bits.statistics()) {
+      Map<String, Object> l = new LinkedHashMap<>();
+      l.put("layer", s.layer());
+      l.put("bits", s.bits());
+      l.put("scale", (double) s.scale());
+      l.put("weightNonZeroPercent", s.weightNonZeroPercent());
+      l.put("biasBits", s.biasBits());
+      l.put("biasNonZeroPercent", s.biasNonZeroPercent());
+      layers.add(l);
+      text.add(s.format());
+    }
+    d.put("layers", layers);
+    d.put("layerStatistics", text);
+    d.put("regularizerPerEpoch", trajectory.stream().map(r -> r.trainObjective() - r.trainLoss()).toList());
+    d.put("averageBitsPerEpoch", List.copyOf(averageBits));
+    d.put("finalAverageBits", bits.averageBits());
+    d.put("finalCompression", bits.compression());
+    d.put("totalParams", bits.totalParams());
+    d.put("totalBits", bits.totalBits());
+    return d;
+  }
+}

@@ -1,0 +1,265 @@
+package org.bsq.core.bsq;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.bsq.core.config.ConfigException;
+import org.bsq.core.engine.Model;
+import org.bsq.core.engine.reference.ReferenceBackend;
+import org.bsq.core.finetune.NormalizedWeights;
+import org.bsq.core.graph.ActivationSpec;
+import org.bsq.core.graph.GraphBuilder;
+import org.bsq.core.graph.LayerInfo;
+import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.param.Parameter;
+import org.bsq.core.quant.Precision;
+import org.bsq.core.strategy.Budget;
+import org.bsq.core.strategy.QuantizationStrategy;
+import org.bsq.core.strategy.SizeOnlyCostModel;
+import org.bsq.core.strategy.StrategyContext;
+import org.bsq.core.strategy.StrategyContract;
+import org.bsq.core.strategy.StrategyOutcome;
+import org.bsq.core.train.Checkpoint;
+import org.bsq.core.train.EpochRecord;
+import org.bsq.core.train.InMemoryBatchSource;
+import org.bsq.core.train.Initializers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** BSQ behind the strategy SPI: the shared contract plus BSQ's own behaviour. */
+class BsqStrategyTest extends StrategyContract {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Override
+  protected QuantizationStrategy strategy() { return new BsqStrategy(); }
+
+  @Override
+  protected String registeredName() { return "bsq"; }
+
+  @Override
+  protected JsonNode parameters() {
+    return JSON.createObjectNode().put("alpha", 0.05).put("learningRate", 0.05).put("recipeEpochs", 2)
+        .put("requantizeInterval", 1);
+  }
+
+  // ------------------------------------------------------------------------------------------ a learnable problem
+
+  private static final int SIZE = 6;
+
+  /** conv -> bn -> relu -> conv -> bn -> ReLU6+4-bit -> gap -> fc: small, fast, learnable. */
+  private static Model stripesModel(long seed) {
+    GraphBuilder b = new GraphBuilder("stripes-net", 1, SIZE, SIZE);
+    int x = b.conv("conv1", b.input(), 8, 3, 1, 1);
+    x = b.activation("relu", b.batchNorm("bn1", x), ActivationSpec.relu());
+    x = b.conv("conv2", x, 8, 3, 1, 1);
+    x = b.activation("act2", b.batchNorm("bn2", x), ActivationSpec.quantized(4));
+    b.linear("fc", b.globalAvgPool(x), 2);
+    Model m = Model.withZeroParameters(b.build());
+    Initializers.initialize(m, seed);
+    return m;
+  }
+
+  private static InMemoryBatchSource stripes(int samples, int batch, long seed, boolean shuffle) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] images = new float[samples * SIZE * SIZE];
+    int[] labels = new int[samples];
+    for (int s = 0; s < samples; s++) {
+      labels[s] = s % 2;
+      for (int y = 0; y < SIZE; y++) {
+        for (int x = 0; x < SIZE; x++) {
+          int coord = labels[s] == 0 ? x : y;
+          images[s * SIZE * SIZE + y * SIZE + x] = (float) ((coord % 2 == 0 ? 1 : -1) + 0.3 * r.nextGaussian());
+        }
+      }
+    }
+    return new InMemoryBatchSource("stripes", images, labels, 1, SIZE, SIZE, 2, batch, seed, shuffle);
+  }
+
+  private static StrategyContext stripesContext(Model model, double epochs, JsonNode params, Path dir) {
+    return new StrategyContext(LayerInventory.of(model.graph()), model, new ReferenceBackend(1),
+        stripes(32, 8, 3, true), stripes(32, 8, 3, false), new SizeOnlyCostModel(), new Budget(epochs, 0, 0), 9,
+        params, dir);
+  }
+
+  @Test
+  void aLargeAlphaDrivesTheAverageBitsWellBelowEight(@TempDir Path dir) {
+    ObjectNode params = JSON.createObjectNode().put("alpha", 2.0).put("learningRate", 0.1).put("recipeEpochs", 6)
+        .put("requantizeInterval", 2).put("activationBits", 4);
+    params.putArray("lrMilestones");
+    Model model = stripesModel(1);
+    StrategyOutcome out = new BsqStrategy().run(stripesContext(model, 6, params, dir));
+    LayerInventory inv = LayerInventory.of(model.graph());
+    double avg = out.scheme().averageBits(inv);
+    assertTrue(avg < 5.0, "average bits after 6 epochs at alpha 2: " + avg + " " + out.details().get("layerStatistics"));
+    // the reference's TB / TP counts the fc bias at its own precision, the scheme at the weight precision
+    assertEquals(avg, (double) out.details().get("finalAverageBits"), 0.05);
+    @SuppressWarnings("unchecked")
+    List<Double> perEpoch = (List<Double>) out.details().get("averageBitsPerEpoch");
+    assertEquals(6, perEpoch.size());
+    assertEquals(8.0, perEpoch.get(0), 1e-6, "epoch 0 runs at 8 bits (the epoch-0 adjustment is a no-op)");
+    assertTrue(perEpoch.get(5) < perEpoch.get(0), perEpoch.toString());
+    assertEquals(6, out.trajectory().size());
+    @SuppressWarnings("unchecked")
+    List<Double> reg = (List<Double>) out.details().get("regularizerPerEpoch");
+    assertEquals(6, reg.size());
+    assertTrue(reg.get(5) < reg.get(0), "the regularizer falls: " + reg);
+    for (LayerInfo l : inv) {
+      assertEquals(4, out.scheme().get(l.name()).activationBits(), l.name());
+      assertInstanceOf(NormalizedWeights.class, model.weightSource(l.name()),
+          "the harness finetunes from the planes of " + l.name());
+    }
+    assertFalse(model.parameters().contains(BsqStrategy.AVERAGE_BITS_BUFFER), "bookkeeping buffer removed");
+    assertTrue(Files.isDirectory(dir.resolve(BsqStrategy.CHECKPOINT_DIR)));
+  }
+
+  @Test
+  void schemeIsTheFinalBitRepresentationAndShortcutsStayFloat(@TempDir Path dir) {
+    StrategyContext ctx = context(3, dir);
+    StrategyOutcome out = strategy().run(ctx);
+    for (LayerInfo l : ctx.layers()) {
+      int bits = out.scheme().get(l.name()).weightBits();
+      if (l.projectionShortcut()) {
+        assertEquals(Precision.FULL_BITS, bits, l.name());
+      } else {
+        BitPlaneWeightSource s = (BitPlaneWeightSource) ctx.model().weightSource(l.name());
+        assertEquals(s.bits() == 1 && s.weightPlanes().allZero() ? 0 : s.bits(), bits, l.name());
+      }
+    }
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> layers = (List<Map<String, Object>>) out.details().get("layers");
+    assertEquals(ctx.layers().size() - 1, layers.size(), "every counted layer has statistics");
+    for (Map<String, Object> l : layers) {
+      assertEquals(l.get("bits"), ((List<?>) l.get("weightNonZeroPercent")).size(), l.toString());
+    }
+  }
+
+  @Test
+  void fractionalBudgetShortensEveryEpochAndScalesTheRecipe() {
+    BsqStrategy.Parameters p = BsqStrategy.Parameters.defaults();
+    BsqStrategy.Plan full = BsqStrategy.Plan.of(p, 350, 391);
+    assertEquals(350, full.epochs());
+    assertEquals(391, full.stepsPerEpoch());
+    assertEquals(List.of(250), full.lrMilestones());
+    assertEquals(100, full.requantizeInterval());
+    BsqStrategy.Plan tenth = BsqStrategy.Plan.of(p, 35, 391);
+    assertEquals(List.of(25), tenth.lrMilestones());
+    assertEquals(10, tenth.requantizeInterval());
+    BsqStrategy.Plan short14 = BsqStrategy.Plan.of(p, 1.4, 391);
+    assertEquals(2, short14.epochs());
+    assertEquals(274, short14.stepsPerEpoch(), "rint(391 * 1.4 / 2)");
+    assertEquals(List.of(1), short14.lrMilestones());
+    assertEquals(1, short14.requantizeInterval());
+    BsqStrategy.Plan tiny = BsqStrategy.Plan.of(p, 0.001, 391);
+    assertEquals(1, tiny.epochs());
+    assertEquals(1, tiny.stepsPerEpoch(), "at least one step");
+    assertEquals(0, BsqStrategy.Plan.of(p, 0, 391).epochs());
+  }
+
+  @Test
+  void fractionalBudgetRunsTheShortenedEpochs(@TempDir Path dir) {
+    Model model = stripesModel(2);
+    StrategyOutcome out = new BsqStrategy().run(stripesContext(model, 0.5, parameters(), dir));
+    assertEquals(1, out.trajectory().size());
+    assertEquals(16, out.trajectory().get(0).trainSamples(), "half of the 4 batches of 8");
+  }
+
+  @Test
+  void zeroBudgetOnlyAdjustsThePrecision(@TempDir Path dir) {
+    Model model = stripesModel(2);
+    StrategyOutcome out = new BsqStrategy().run(stripesContext(model, 0, null, dir));
+    assertTrue(out.trajectory().isEmpty());
+    assertEquals(8.0, out.scheme().averageBits(LayerInventory.of(model.graph())), 1e-12);
+  }
+
+  @Test
+  void anInterruptedRunResumesFromItsCheckpointAndEndsTheSame(@TempDir Path a, @TempDir Path b) throws Exception {
+    ObjectNode params = JSON.createObjectNode().put("alpha", 0.5).put("learningRate", 0.05).put("recipeEpochs", 4)
+        .put("requantizeInterval", 2).put("clampMode", "reference-compatible");
+    StrategyOutcome whole = new BsqStrategy().run(stripesContext(stripesModel(4), 4, params, a));
+
+    // "interrupt": the same BSQ trainer stops after 3 of the 4 epochs, leaving its checkpoint in the work folder
+    Path partial = b.resolve("partial");
+    Model m2 = stripesModel(4);
+    BsqStrategy.Parameters p = BsqStrategy.Parameters.from(params);
+    StrategyContext ctx2 = stripesContext(m2, 4, params, partial);
+    BsqStrategy.Plan plan = BsqStrategy.Plan.of(p, 4, ctx2.train().batchesPerEpoch());
+    BitRepresentation bits = BitRepresentation.install(m2, p.initialBits());
+    m2.parameters().add(new Parameter(BsqStrategy.AVERAGE_BITS_BUFFER, new int[] {plan.epochs()},
+        org.bsq.core.param.ParameterRole.STRATEGY_BUFFER, new float[plan.epochs()]));
+    BsqStrategy.builder(m2, bits, p, plan, ctx2.train(), ctx2.backend(), ctx2.seed(),
+        partial.resolve(BsqStrategy.CHECKPOINT_DIR), null).build().trainUntil(3);
+    assertTrue(Files.isRegularFile(partial.resolve(BsqStrategy.CHECKPOINT_DIR).resolve(Checkpoint.LATEST)
+        .resolve(Checkpoint.JSON_FILE)));
+
+    Model fresh = stripesModel(4);
+    StrategyOutcome resumed = new BsqStrategy().run(stripesContext(fresh, 4, params, partial));
+    assertEquals(whole.scheme(), resumed.scheme());
+    assertEquals(whole.trajectory().stream().map(EpochRecord::withoutTimings).toList(),
+        resumed.trajectory().stream().map(EpochRecord::withoutTimings).toList());
+    assertEquals(whole.details().get("averageBitsPerEpoch"), resumed.details().get("averageBitsPerEpoch"));
+    assertEquals(whole.details().get("layers"), resumed.details().get("layers"));
+    Model wholeModel = stripesModel(4);
+    new BsqStrategy().run(stripesContext(wholeModel, 4, params, b.resolve("again")));
+    for (Parameter q : wholeModel.parameters().all()) {
+      assertArrayEquals(q.value(), fresh.parameters().get(q.name()).value(), q.name());
+    }
+  }
+
+  @Test
+  void badParametersAreAllReported(@TempDir Path dir) {
+    ObjectNode bad = JSON.createObjectNode().put("alpha", -1).put("initialBits", 0).put("maxBits", 17)
+        .put("learningRate", 0).put("momentum", 1.5).put("weightDecay", -1).put("recipeEpochs", 0)
+        .put("lrGamma", 0).put("requantizeInterval", -3).put("pruningThreshold", 101).put("clampMode", "all")
+        .put("activationBits", 20).put("evaluateEvery", -1).put("checkpointEverySteps", -2);
+    bad.putArray("lrMilestones").add(0).add(10);
+    StrategyContext ctx = stripesContext(stripesModel(1), 1, bad, dir);
+    ConfigException e = assertThrows(ConfigException.class, () -> new BsqStrategy().run(ctx));
+    List<String> problems = e.problems();
+    for (String key : List.of("alpha", "initialBits", "maxBits", "learningRate", "momentum", "weightDecay",
+        "recipeEpochs", "lrMilestones[0]", "lrGamma", "requantizeInterval", "pruningThreshold", "clampMode",
+        "activationBits", "evaluateEvery", "checkpointEverySteps")) {
+      assertTrue(problems.stream().anyMatch(pr -> pr.startsWith(key + ":")), key + " in " + problems);
+    }
+    assertEquals(15, problems.size(), problems.toString());
+    assertFalse(ctx.model().parameters().contains("conv1.pweight"), "nothing installed on bad parameters");
+
+    ObjectNode unknown = JSON.createObjectNode().put("alpah", 0.1).put("maxBits", "eight");
+    ConfigException e2 = assertThrows(ConfigException.class,
+        () -> new BsqStrategy().run(stripesContext(stripesModel(1), 1, unknown, dir)));
+    assertEquals(2, e2.problems().size(), e2.problems().toString());
+    assertTrue(e2.problems().get(0).startsWith("alpah: unknown key"), e2.problems().toString());
+  }
+
+  @Test
+  void defaultsAreThePaperRecipe() {
+    BsqStrategy.Parameters p = BsqStrategy.Parameters.from(null);
+    assertEquals(BsqStrategy.Parameters.defaults(), p);
+    assertEquals(5e-3, p.alpha());
+    assertEquals(8, p.initialBits());
+    assertEquals(8, p.maxBits());
+    assertEquals(0.1, p.learningRate());
+    assertEquals(0.9, p.momentum());
+    assertEquals(1e-4, p.weightDecay());
+    assertEquals(350, p.recipeEpochs());
+    assertEquals(List.of(250.0), p.lrMilestones());
+    assertEquals(0.1, p.lrGamma());
+    assertEquals(100, p.requantizeInterval());
+    assertEquals(0.0, p.pruningThreshold());
+    assertEquals(PlaneClampHook.Mode.BIT_PLANES, p.clamp());
+    assertTrue(p.resetAllOptimizerState());
+    assertEquals(4, p.activationBits());
+    assertEquals(p, BsqStrategy.Parameters.from(JSON.createObjectNode()));
+  }
+}
