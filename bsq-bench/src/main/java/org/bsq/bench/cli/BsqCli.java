@@ -40,7 +40,7 @@ public final class BsqCli implements Runnable {
       return USAGE;
     });
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      if (ex instanceof UsageException) {
+      if (ex instanceof UsageException || ex instanceof org.bsq.core.config.ConfigException) {
         err.println("bsq: " + ex.getMessage());
         return USAGE;
       }

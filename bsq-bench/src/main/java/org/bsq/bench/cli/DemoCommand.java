@@ -3,7 +3,9 @@ package org.bsq.bench.cli;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bsq.core.engine.Backend;
@@ -11,6 +13,7 @@ import org.bsq.core.engine.Backends;
 import org.bsq.core.engine.Model;
 import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.harness.RunRecord;
 import org.bsq.core.train.ConsoleProgress;
 import org.bsq.core.train.EpochRecord;
 import org.bsq.core.train.EvaluationResult;
@@ -31,11 +34,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code bsq demo}: the main job on the embedded Fashion-MNIST subset, with no download. For now it trains and
- * evaluates the small CNN in full precision and prints a short report; the strategy comparison joins it later.
+ * {@code bsq demo}: the main job on the embedded Fashion-MNIST subset, with no download. It trains the small CNN in
+ * full precision, then runs BSQ from that model through the harness ({@code configs/embedded-bsq.yaml}: BSQ training,
+ * fixed-scheme finetuning, evaluation, pricing) and prints the per-layer bits, average bits, compression and accuracy
+ * next to the float model's.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Train and evaluate the small CNN on the embedded Fashion-MNIST subset (no download, under a minute once built).")
+    description = "Train the small CNN on the embedded Fashion-MNIST subset, then quantize it with BSQ and compare "
+        + "(no download, about 1-2 minutes once built).")
 final class DemoCommand implements Callable<Integer> {
   static final String MODEL = "small-cnn";
   static final String DATASET = DataSets.EMBEDDED;
@@ -58,10 +64,20 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON summary object as the last line of stdout (progress goes to stderr).")
   boolean json;
 
+  @Option(names = "--bsq-scale", defaultValue = "1", paramLabel = "F",
+      description = "Budget scale of the BSQ run (its epochs and finetuning epochs; 0 skips BSQ). Default: ${DEFAULT-VALUE}.")
+  double bsqScale;
+
+  /** The demo's BSQ recipe, shipped as configs/embedded-bsq.yaml and packaged on the class path. */
+  static final String RECIPE = "/configs/embedded-bsq.yaml";
+
   @Override
   public Integer call() {
     if (epochs < 1) {
       throw new UsageException("--epochs must be >= 1, was " + epochs);
+    }
+    if (!(bsqScale >= 0)) {
+      throw new UsageException("--bsq-scale must be >= 0, was " + bsqScale);
     }
     if (!Backends.NAMES.contains(backend)) {
       throw new UsageException("backend name must be one of " + Backends.NAMES + ", was '" + backend + "'");
@@ -109,7 +125,7 @@ final class DemoCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - start) / 1e9;
 
     stdout.println();
-    stdout.println("Report (full-precision baseline; quantization strategies join this report in later releases)");
+    stdout.println("Report: full-precision model");
     stdout.printf("  %-6s %10s %10s %10s%n", "epoch", "train loss", "test top-1", "seconds");
     for (EpochRecord r : result.history()) {
       stdout.printf("  %-6d %10.4f %9.2f%% %10.1f%n", r.epoch() + 1, r.trainLoss(), 100 * r.testTop1(), r.seconds());
@@ -119,6 +135,18 @@ final class DemoCommand implements Callable<Integer> {
     stdout.printf("  weights: %d parameters at 32 bits = %.1f KiB; %d training steps in %.1f s (total %.1f s)%n",
         inventory.totalParams(), inventory.totalParams() * 4 / 1024.0, result.steps(), result.seconds(), seconds);
     stdout.printf("  run folder: %s (weights/, history.json, checkpoints/)%n", out);
+
+    RunRecord bsq = null;
+    if (bsqScale > 0) {
+      ExperimentConfig cfg = recipe(out.resolve("weights"), engine.name());
+      progress.printf("%nBSQ from this float model (%s, budget scale %s)%n", RECIPE.substring(1), bsqScale);
+      bsq = RunCommand.execute(cfg, new ObjectMapper().valueToTree(cfg), bsqScale, out.resolve("bsq"), progress,
+          System.console() != null && !json);
+      RunCommand.report(stdout, bsq);
+      stdout.printf("%n  Summary: float %.2f %% at 32 bits -> BSQ %.2f %% at %.2f average bits (%.2fx smaller, paper "
+              + "metric; %.2fx whole model). Run record: %s%n", 100 * last.top1(), 100 * bsq.metrics().top1(),
+          bsq.avgBits(), bsq.compression().paper(), bsq.compression().wholeModel(), out.resolve("bsq/run.json"));
+    }
     if (json) {
       Map<String, Object> o = new LinkedHashMap<>(meta);
       o.put("loss", last.loss());
@@ -127,9 +155,31 @@ final class DemoCommand implements Callable<Integer> {
       o.put("backend", engine.name());
       o.put("trainSeconds", result.seconds());
       o.put("seconds", seconds);
+      if (bsq != null) {
+        o.put("bsqTop1", bsq.metrics().top1());
+        o.put("bsqAvgBits", bsq.avgBits());
+        o.put("bsqCompression", bsq.compression().paper());
+        o.put("bsqRunJson", out.resolve("bsq/run.json").toString());
+      }
       stdout.println(Json.line(o));
     }
     stdout.flush();
     return 0;
+  }
+
+  /** The shipped recipe with the float weights just trained and the demo's backend. */
+  static ExperimentConfig recipe(Path floatWeights, String backendName) {
+    try (java.io.InputStream in = DemoCommand.class.getResourceAsStream(RECIPE)) {
+      if (in == null) {
+        throw new IllegalStateException("the demo recipe " + RECIPE + " is missing from the class path; rebuild");
+      }
+      com.fasterxml.jackson.databind.JsonNode tree =
+          new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(in);
+      org.bsq.core.config.ConfigBinder.applyOverrides((com.fasterxml.jackson.databind.node.ObjectNode) tree,
+          List.of("model.weights=" + floatWeights.toAbsolutePath(), "backend=" + backendName), RECIPE);
+      return org.bsq.core.config.ConfigBinder.bind(tree, ExperimentConfig.class, RECIPE);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the demo recipe " + RECIPE, e);
+    }
   }
 }

@@ -115,6 +115,32 @@ final class RunCommand implements Callable<Integer> {
     }
     PrintWriter stdout = spec.commandLine().getOut();
     PrintStream progress = json ? System.err : System.out;
+    RunRecord r = execute(cfg, resolved, budgetScale, runDir, progress, System.console() != null && !json);
+    report(stdout, r);
+    if (json) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("strategy", r.strategy());
+      o.put("top1Float", r.metrics().top1Float());
+      o.put("top1BeforeFinetune", r.metrics().top1BeforeFinetune());
+      o.put("top1", r.metrics().top1());
+      o.put("top5", r.metrics().top5());
+      o.put("avgBits", r.avgBits());
+      o.put("compressionPaper", r.compression().paper());
+      o.put("compressionWholeModel", r.compression().wholeModel());
+      o.put("seconds", r.timings().totalSeconds());
+      o.put("runJson", runDir.resolve(Harness.RUN_JSON).toString());
+      stdout.println(Json.line(o));
+    }
+    stdout.flush();
+    return 0;
+  }
+
+  /**
+   * Runs one experiment through the harness (strategy, finetuning, evaluation, pricing) into {@code runDir}; used by
+   * {@code bsq run} and by the demo.
+   */
+  static RunRecord execute(ExperimentConfig cfg, JsonNode resolved, double budgetScale, Path runDir,
+                           PrintStream progress, boolean interactive) {
     StrategyRegistry registry = StrategyRegistry.discover();
     QuantizationStrategy strategy = UsageException.usage(() -> registry.get(cfg.strategy().name()));
 
@@ -166,25 +192,8 @@ final class RunCommand implements Callable<Integer> {
     progress.printf("bsq run: strategy %s on %s/%s, budget scale %s (strategy %.3g epochs, finetune %.3g epochs), "
             + "backend %s, run folder %s%n", cfg.strategy().name(), cfg.model().name(), cfg.dataset().name(),
         budgetScale, strategyEpochs, cfg.finetune().epochs() * budgetScale, backend.name(), runDir);
-    ConsoleProgress bar = new ConsoleProgress(progress, System.console() != null && !json, 200, System::nanoTime);
-    RunRecord r = new Harness(List.of(bar)).run(experiment);
-    report(stdout, r);
-    if (json) {
-      Map<String, Object> o = new LinkedHashMap<>();
-      o.put("strategy", r.strategy());
-      o.put("top1Float", r.metrics().top1Float());
-      o.put("top1BeforeFinetune", r.metrics().top1BeforeFinetune());
-      o.put("top1", r.metrics().top1());
-      o.put("top5", r.metrics().top5());
-      o.put("avgBits", r.avgBits());
-      o.put("compressionPaper", r.compression().paper());
-      o.put("compressionWholeModel", r.compression().wholeModel());
-      o.put("seconds", r.timings().totalSeconds());
-      o.put("runJson", runDir.resolve(Harness.RUN_JSON).toString());
-      stdout.println(Json.line(o));
-    }
-    stdout.flush();
-    return 0;
+    ConsoleProgress bar = new ConsoleProgress(progress, interactive, 200, System::nanoTime);
+    return new Harness(List.of(bar)).run(experiment);
   }
 
   private static ExperimentConfig bind(JsonNode tree, String source) {

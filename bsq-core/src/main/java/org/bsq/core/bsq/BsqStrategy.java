@@ -101,7 +101,7 @@ public final class BsqStrategy implements QuantizationStrategy {
    * @param clampMode {@value #CLAMP_BIT_PLANES} (default) or {@value #CLAMP_REFERENCE_COMPATIBLE}
    * @param resetAllOptimizerState reset every parameter's momentum at each adjustment, as the reference re-creates its
    *     optimizer (true); false resets only the layers whose precision changed
-   * @param activationBits activation bits recorded in the scheme (1..16, or 32 for unquantized; paper 4). The
+   * @param activationBits activation bits recorded in the scheme (0 = not quantized, or 1..16; paper 4). The
    *     activation quantizers themselves are part of the model's graph.
    * @param evaluateEvery evaluate on the validation split after every this many epochs (0: never, the default)
    * @param checkpointEverySteps also checkpoint every this many optimizer steps (0: after each epoch only)
@@ -175,8 +175,8 @@ public final class BsqStrategy implements QuantizationStrategy {
         problems.add("clampMode: must be one of [" + CLAMP_BIT_PLANES + ", " + CLAMP_REFERENCE_COMPATIBLE + "], was '"
             + clampMode + "'");
       }
-      if (!(activationBits >= 1 && activationBits <= 16) && activationBits != 32) {
-        problems.add("activationBits: must be in [1, 16] or 32 (not quantized), was " + activationBits);
+      if (!(activationBits >= 0 && activationBits <= 16) && activationBits != 32) {
+        problems.add("activationBits: must be in [0, 16] (0 = not quantized) or 32, was " + activationBits);
       }
       if (evaluateEvery < 0) {
         problems.add("evaluateEvery: must be >= 0, was " + evaluateEvery);
