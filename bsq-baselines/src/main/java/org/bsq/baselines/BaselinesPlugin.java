@@ -7,5 +7,6 @@ public final class BaselinesPlugin extends StrategyPlugin {
   @Override
   protected void configureStrategies() {
     bindStrategy(UniformStrategy.NAME, UniformStrategy.class);
+    bindStrategy(FixedSchemeStrategy.NAME, FixedSchemeStrategy.class);
   }
 }

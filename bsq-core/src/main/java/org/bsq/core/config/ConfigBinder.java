@@ -38,6 +38,11 @@ public final class ConfigBinder {
 
   private ConfigBinder() {}
 
+  /** An empty mapping, to bind a record from its defaults only. */
+  public static JsonNode emptyTree() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
   /** Reads a YAML (or JSON) file, applies {@code key=value} overrides and binds it to {@code type}. */
   public static <T> T load(Path file, List<String> overrides, Class<T> type) {
     if (!Files.isRegularFile(file)) {
