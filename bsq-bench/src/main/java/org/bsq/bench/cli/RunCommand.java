@@ -176,8 +176,10 @@ final class RunCommand implements Callable<Integer> {
       costs.add(new AcceleratorCostModel(a));
     }
     double strategyEpochs = cfg.strategy().epochs() * budgetScale;
+    ConsoleProgress bar = new ConsoleProgress(progress, interactive, 200, System::nanoTime);
     StrategyContext ctx = new StrategyContext(inventory, model, backend, train, validation, costs.get(0),
-        new Budget(strategyEpochs, 0, 0), cfg.seed(), cfg.strategy().params(), runDir.resolve("strategy/work"));
+        new Budget(strategyEpochs, 0, 0), cfg.seed(), cfg.strategy().params(), runDir.resolve("strategy/work"),
+        List.of(bar));
     Map<String, String> checksums = new LinkedHashMap<>();
     checksums.put(cfg.dataset().name() + "/train", data.train().checksum());
     checksums.put(cfg.dataset().name() + "/test", data.test().checksum());
@@ -192,7 +194,6 @@ final class RunCommand implements Callable<Integer> {
     progress.printf("bsq run: strategy %s on %s/%s, budget scale %s (strategy %.3g epochs, finetune %.3g epochs), "
             + "backend %s, run folder %s%n", cfg.strategy().name(), cfg.model().name(), cfg.dataset().name(),
         budgetScale, strategyEpochs, cfg.finetune().epochs() * budgetScale, backend.name(), runDir);
-    ConsoleProgress bar = new ConsoleProgress(progress, interactive, 200, System::nanoTime);
     return new Harness(List.of(bar)).run(experiment);
   }
 

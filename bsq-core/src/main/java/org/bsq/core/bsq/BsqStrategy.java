@@ -267,6 +267,7 @@ public final class BsqStrategy implements QuantizationStrategy {
       if (p.evaluateEvery() > 0) {
         builder.evaluation(context.validation());
       }
+      context.listeners().forEach(builder::listener);
       Trainer trainer = builder.build();
       if (hasCheckpoint(checkpoints)) {
         trainer.restore(checkpoints);
@@ -302,7 +303,8 @@ public final class BsqStrategy implements QuantizationStrategy {
       Backend backend, long seed, Path checkpointDir, StepHook probe) {
     TrainingConfig config = new TrainingConfig(plan.epochs(), p.sgd(), plan.schedule(p.lrGamma()), false, seed,
         p.evaluateEvery() > 0 ? p.evaluateEvery() : 1, checkpointDir, 1, p.checkpointEverySteps(), false);
-    Trainer.Builder b = Trainer.builder(backend, model, config, org.bsq.core.data.FractionalEpochs.limitBatches(train, plan.stepsPerEpoch()))
+    Trainer.Builder b = Trainer.builder(backend, model, config,
+            org.bsq.core.data.FractionalEpochs.limitBatches(train, plan.stepsPerEpoch()))
         .lossTerm(new BitLassoRegularizer(bits, p.alpha()));
     if (probe != null) {
       b.stepHook(probe);

@@ -22,10 +22,23 @@ import org.bsq.core.graph.LayerInventory;
  * @param parameters the strategy's own parameters from the config (bind them with
  *     {@link org.bsq.core.config.ConfigBinder#bind})
  * @param workDir a folder for the strategy's checkpoints and artefacts
+ * @param listeners progress listeners a training strategy should attach to its trainer
  */
 public record StrategyContext(LayerInventory layers, Model model, Backend backend, BatchSource train,
                               BatchSource validation, SchemeCostModel cost, Budget budget, long seed,
-                              JsonNode parameters, Path workDir) {
+                              JsonNode parameters, Path workDir,
+                              java.util.List<org.bsq.core.train.TrainingListener> listeners) {
+  public StrategyContext {
+    listeners = java.util.List.copyOf(listeners);
+  }
+
+  /** A context without progress listeners. */
+  public StrategyContext(LayerInventory layers, Model model, Backend backend, BatchSource train,
+                         BatchSource validation, SchemeCostModel cost, Budget budget, long seed, JsonNode parameters,
+                         Path workDir) {
+    this(layers, model, backend, train, validation, cost, budget, seed, parameters, workDir, java.util.List.of());
+  }
+
   /** A fresh random stream derived from the experiment seed (same seed, same stream). */
   public SplittableRandom random() {
     return new SplittableRandom(seed ^ 0x5DEECE66DL);
