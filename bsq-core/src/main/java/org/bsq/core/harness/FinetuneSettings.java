@@ -15,17 +15,20 @@ import org.bsq.core.config.Validated;
  * @param gamma step factor
  * @param keepBest keep the epoch with the best <em>test</em> top-1, as the reference script does; off by default because
  *     it selects on the test split (reported either way)
+ * @param referenceCompatible reproduce the reference finetuning's accidental behaviour (bsq-algorithm.md section 8):
+ *     linear-layer biases are dropped (held at zero, so neither used nor trained) and the full-precision projection
+ *     shortcut weights are clamped to [-1, 1] after every step; off by default
  */
 public record FinetuneSettings(double epochs, double learningRate, double momentum, double weightDecay,
-                               boolean nesterov, List<Double> milestones, double gamma, boolean keepBest)
-    implements Validated {
+                               boolean nesterov, List<Double> milestones, double gamma, boolean keepBest,
+                               boolean referenceCompatible) implements Validated {
   public FinetuneSettings {
     milestones = milestones == null ? List.of() : List.copyOf(milestones);
   }
 
   /** The paper's CIFAR-10 finetuning recipe: 300 epochs, lr 0.01, x0.1 at 150 and 250 (bsq-algorithm.md section 1). */
   public static FinetuneSettings defaults() {
-    return new FinetuneSettings(300, 0.01, 0.9, 1e-4, false, List.of(150.0, 250.0), 0.1, false);
+    return new FinetuneSettings(300, 0.01, 0.9, 1e-4, false, List.of(150.0, 250.0), 0.1, false, false);
   }
 
   @Override

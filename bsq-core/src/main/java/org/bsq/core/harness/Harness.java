@@ -145,6 +145,11 @@ public final class Harness {
         .withKeepBest(f.keepBest());
     Trainer.Builder b = Trainer.builder(e.context().backend(), model, config,
         FractionalEpochs.limit(e.finetuneTrain(), epochs)).evaluation(e.test());
+    if (f.referenceCompatible()) {
+      ReferenceFinetuneQuirks quirks = new ReferenceFinetuneQuirks(e.context().layers());
+      quirks.afterStep(model.parameters());
+      b.stepHook(step -> quirks.afterStep(step.parameters()));
+    }
     listeners.forEach(b::listener);
     Trainer trainer = b.build();
     if (Files.isDirectory(dir.resolve("latest"))) {

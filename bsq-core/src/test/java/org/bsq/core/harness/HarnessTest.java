@@ -46,6 +46,10 @@ class HarnessTest {
   }
 
   static Experiment experiment(QuantizationStrategy s, Path dir, double finetuneEpochs) {
+    return experiment(s, dir, finetuneEpochs, false);
+  }
+
+  static Experiment experiment(QuantizationStrategy s, Path dir, double finetuneEpochs, boolean referenceQuirks) {
     Model model = TinyNets.residualFloat(8);
     org.bsq.core.graph.Shape in = model.graph().inputShape();
     int n = 24;
@@ -57,7 +61,8 @@ class HarnessTest {
         TinyNets.CLASSES, 6, 5, false);
     StrategyContext ctx = new StrategyContext(LayerInventory.of(model.graph()), model, new ReferenceBackend(1), train,
         test, new SizeOnlyCostModel(), new Budget(1, 0, 0), 5, null, dir.resolve("strategy/work"));
-    FinetuneSettings f = new FinetuneSettings(finetuneEpochs, 0.05, 0.9, 1e-4, false, List.of(2.0), 0.1, false);
+    FinetuneSettings f = new FinetuneSettings(finetuneEpochs, 0.05, 0.9, 1e-4, false, List.of(2.0), 0.1, false,
+        referenceQuirks);
     return new Experiment("four-bits", s, ctx, train, test, f, 1.0, Harness.JSON.createObjectNode().put("seed", 5),
         Provenance.collect("test", "reference", Map.of(), dir), List.of(new SizeOnlyCostModel()), dir);
   }
@@ -106,5 +111,24 @@ class HarnessTest {
     assertEquals(uninterrupted.scheme(), resumed.scheme());
     assertEquals(uninterrupted.trajectory().finetune().get(2).trainLoss(),
         resumed.trajectory().finetune().get(2).trainLoss(), 0.0);
+  }
+
+  @Test
+  void referenceCompatibleFinetuningDropsTheClassifierBiasAndClampsShortcuts(@TempDir Path dir) {
+    Experiment e = experiment(new FourBits(), dir, 2, true);
+    Model model = e.context().model();
+    LayerInventory inv = e.context().layers();
+    LayerInfo shortcut = inv.layers().stream().filter(LayerInfo::projectionShortcut).findFirst().orElseThrow();
+    LayerInfo linear = inv.layers().stream().filter(l -> l.kind() == LayerInfo.Kind.LINEAR).findFirst().orElseThrow();
+    // make the quirks visible: a shortcut weight beyond 1 and a non-zero bias
+    model.parameters().get(shortcut.name() + ".weight").value()[0] = 3f;
+    model.parameters().get(linear.name() + ".bias").value()[0] = 0.5f;
+    new Harness(List.of()).run(e);
+    for (float v : model.parameters().get(linear.name() + ".bias").value()) {
+      assertEquals(0f, v, 0f, "the reference drops the classifier bias while finetuning");
+    }
+    for (float v : model.parameters().get(shortcut.name() + ".weight").value()) {
+      assertTrue(v >= -1f && v <= 1f, "shortcut weight " + v);
+    }
   }
 }
