@@ -130,7 +130,8 @@ public final class Harness {
     FinetuneSettings f = e.finetune();
     List<Integer> milestones = new ArrayList<>();
     for (double m : f.milestones()) {
-      int scaled = (int) Math.round(m * e.budgetScale());
+      // milestones are recipe epochs; a trainer epoch is epochs / whole data epochs (FractionalEpochs)
+      int scaled = (int) Math.round(m * whole / f.epochs());
       if (scaled > 0 && scaled < whole && !milestones.contains(scaled)) {
         milestones.add(scaled);
       }
