@@ -8,9 +8,11 @@ import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.quant.LayerPrecision;
 import org.bsq.core.quant.QuantizationScheme;
 import org.bsq.core.strategy.SchemeCostModel;
+import org.bsq.hwsim.BitPlaneStats;
 import org.bsq.hwsim.CostReport;
 import org.bsq.hwsim.Simulator;
 import org.bsq.hwsim.Workload;
+import org.bsq.hwsim.WorkloadLayer;
 
 /**
  * Prices a scheme on an accelerator preset of the hardware simulator (latency and energy per image at batch
@@ -46,7 +48,30 @@ final class AcceleratorCostModel implements SchemeCostModel {
 
   @Override
   public Map<String, Double> price(QuantizationScheme scheme, LayerInventory inventory) {
-    CostReport r = simulator.price(workload(scheme, inventory, BATCH, simulator.accelerator().bitfusionCompat()));
+    return price(scheme, inventory, Map.of());
+  }
+
+  /**
+   * Prices with the scheme's bit-level sparsity: each listed layer's per-plane non-zero fractions (most significant
+   * plane first) become the workload's {@link BitPlaneStats} (least significant first), which the essential-bit
+   * {@code pragmatic} preset turns into saved cycles; the other presets ignore them.
+   */
+  @Override
+  public Map<String, Double> price(QuantizationScheme scheme, LayerInventory inventory,
+                                   Map<String, java.util.List<Double>> weightPlaneNonZero) {
+    Workload w = workload(scheme, inventory, BATCH, simulator.accelerator().bitfusionCompat());
+    java.util.List<WorkloadLayer> layers = new java.util.ArrayList<>();
+    for (WorkloadLayer l : w.layers()) {
+      java.util.List<Double> msbFirst = weightPlaneNonZero.get(l.name());
+      if (msbFirst == null) {
+        layers.add(l);
+      } else {
+        java.util.List<Double> lsbFirst = new java.util.ArrayList<>(msbFirst);
+        java.util.Collections.reverse(lsbFirst);
+        layers.add(l.withBitPlanes(new BitPlaneStats(lsbFirst)));
+      }
+    }
+    CostReport r = simulator.price(new Workload(w.name(), layers));
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("latencyMsPerImage", r.latencyMsPerSample());
     out.put("energyMjPerImage", r.energyMj() / r.batch());

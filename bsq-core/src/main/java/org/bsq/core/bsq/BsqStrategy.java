@@ -280,7 +280,11 @@ public final class BsqStrategy implements QuantizationStrategy {
       store.remove(AVERAGE_BITS_BUFFER);
     }
     QuantizationScheme scheme = bits.scheme(p.activationBits());
-    return new StrategyOutcome(scheme, trajectory, details(p, plan, bits, trajectory, averageBits));
+    Map<String, List<Double>> planes = new LinkedHashMap<>();
+    for (LayerStatistics st : bits.statistics()) {
+      planes.put(st.layer(), st.weightNonZeroPercent().stream().map(v -> v / 100.0).toList());
+    }
+    return new StrategyOutcome(scheme, trajectory, details(p, plan, bits, trajectory, averageBits), planes);
   }
 
   private static boolean hasCheckpoint(Path dir) {

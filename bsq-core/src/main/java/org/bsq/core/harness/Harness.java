@@ -63,7 +63,8 @@ public final class Harness {
 
   /** What the strategy phase leaves behind (saved for resume). */
   record StrategyPhase(List<RunRecord.Layer> scheme, List<EpochRecord> trajectory, JsonNode details,
-                       double top1Float, double top1BeforeFinetune, double seconds) {}
+                       Map<String, List<Double>> weightPlaneNonZero, double top1Float, double top1BeforeFinetune,
+                       double seconds) {}
 
   public RunRecord run(Experiment e) {
     long start = System.nanoTime();
@@ -90,7 +91,8 @@ public final class Harness {
       EvaluationResult before = Evaluator.evaluate(e.context().backend(), model, e.test());
       evalSeconds += before.seconds();
       phase = new StrategyPhase(layers(outcome.scheme(), inventory), outcome.trajectory(),
-          JSON.valueToTree(outcome.details()), floatEval.top1(), before.top1(), strategySeconds);
+          JSON.valueToTree(outcome.details()), outcome.weightPlaneNonZero(), floatEval.top1(), before.top1(),
+          strategySeconds);
       Checkpoint.ofParameters(model.parameters()).write(snapshot);
       write(outcomeFile, phase);
     }
@@ -109,7 +111,8 @@ public final class Harness {
     evalSeconds += last.seconds();
     Map<String, Map<String, Double>> cost = new LinkedHashMap<>();
     for (SchemeCostModel c : e.costModels()) {
-      cost.put(c.name(), c.price(scheme, inventory));
+      cost.put(c.name(), c.price(scheme, inventory,
+          phase.weightPlaneNonZero() == null ? Map.of() : phase.weightPlaneNonZero()));
     }
     Map<String, Object> details = new LinkedHashMap<>();
     phase.details().fields().forEachRemaining(f -> details.put(f.getKey(), f.getValue()));

@@ -14,4 +14,13 @@ public interface SchemeCostModel {
 
   /** The costs of {@code scheme} on the model described by {@code inventory}; keys are stable metric names. */
   Map<String, Double> price(QuantizationScheme scheme, LayerInventory inventory);
+
+  /**
+   * The costs given the scheme's bit-level sparsity ({@link StrategyOutcome#weightPlaneNonZero()}); models that do not
+   * use it ignore it.
+   */
+  default Map<String, Double> price(QuantizationScheme scheme, LayerInventory inventory,
+                                    Map<String, java.util.List<Double>> weightPlaneNonZero) {
+    return price(scheme, inventory);
+  }
 }

@@ -11,14 +11,24 @@ import org.bsq.core.train.EpochRecord;
  * @param scheme the proposed precision of every weight layer
  * @param trajectory per-epoch records of the strategy's own training, if any (empty for pure searches)
  * @param details strategy-specific facts for the run record (e.g. BSQ's per-plane statistics), JSON-serializable
+ * @param weightPlaneNonZero per layer, the fraction of weights whose magnitude bit is set, per bit plane from the most
+ *     significant one (BSQ's bit-level sparsity; cost models of essential-bit accelerators use it); empty when the
+ *     strategy has no bit planes
  */
-public record StrategyOutcome(QuantizationScheme scheme, List<EpochRecord> trajectory, Map<String, Object> details) {
+public record StrategyOutcome(QuantizationScheme scheme, List<EpochRecord> trajectory, Map<String, Object> details,
+                              Map<String, List<Double>> weightPlaneNonZero) {
   public StrategyOutcome {
     if (scheme == null) {
       throw new IllegalArgumentException("strategy outcome must have a scheme, was null");
     }
     trajectory = List.copyOf(trajectory);
     details = Map.copyOf(details);
+    weightPlaneNonZero = Map.copyOf(weightPlaneNonZero);
+  }
+
+  /** An outcome without bit-plane statistics. */
+  public StrategyOutcome(QuantizationScheme scheme, List<EpochRecord> trajectory, Map<String, Object> details) {
+    this(scheme, trajectory, details, Map.of());
   }
 
   public static StrategyOutcome of(QuantizationScheme scheme) {
