@@ -66,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
       description = "Multiply every epoch count (strategy, finetuning, schedules; fractions allowed). Default: ${DEFAULT-VALUE}.")
   double budgetScale;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/<config name>-<time>).")
+  @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/run-CONFIG-DATASET-TIME).")
   Path out;
 
   @Option(names = "--resume", paramLabel = "DIR", description = "Continue the interrupted run in DIR (its saved config is used).")
@@ -106,8 +106,7 @@ final class RunCommand implements Callable<Integer> {
       }
       resolved = JSON.valueToTree(cfg);
       String stem = config.getFileName().toString().replaceAll("\\.(ya?ml|json)$", "");
-      runDir = out != null ? out : Path.of("runs", "run-" + stem + "-" + java.time.LocalDateTime.now().format(
-          java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+      runDir = out != null ? out : TrainCommand.defaultRunDir("run", stem, cfg.dataset().name());
       Map<String, Object> saved = new LinkedHashMap<>();
       saved.put("budgetScale", budgetScale);
       saved.put("experiment", resolved);

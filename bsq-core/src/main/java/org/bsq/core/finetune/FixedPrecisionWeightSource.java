@@ -40,6 +40,11 @@ public final class FixedPrecisionWeightSource implements WeightSource {
 
   public static String scaleName(String layer) { return layer + ".qscale"; }
 
+  /** Whether a parameter name is one of the tensors this source trains. */
+  public static boolean isOwnTensor(String name) {
+    return name.endsWith(".qweight") || name.endsWith(".qscale");
+  }
+
   public int bits() { return bits; }
 
   public String layer() { return layer; }

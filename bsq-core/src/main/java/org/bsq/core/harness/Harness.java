@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.bsq.core.data.FractionalEpochs;
 import org.bsq.core.engine.Model;
+import org.bsq.core.finetune.FixedPrecisionWeightSource;
 import org.bsq.core.finetune.SchemeInstaller;
 import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.graph.LayerInventory;
@@ -171,7 +172,7 @@ public final class Harness {
     List<String> drop = new ArrayList<>();
     for (Parameter p : model.parameters().all()) {
       boolean strategyTensor = p.role() == ParameterRole.STRATEGY || p.role() == ParameterRole.STRATEGY_BUFFER;
-      boolean fixedTensor = p.name().endsWith(".qweight") || p.name().endsWith(".qscale"); // FixedPrecisionWeightSource
+      boolean fixedTensor = FixedPrecisionWeightSource.isOwnTensor(p.name());
       boolean graphTensor = model.graph().parameterShapes().containsKey(p.name());
       if (strategyTensor && !fixedTensor && !graphTensor) {
         drop.add(p.name());

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import org.bsq.core.engine.Model;
 import org.bsq.core.engine.TinyNets;
 import org.bsq.core.engine.reference.ReferenceBackend;
@@ -90,10 +89,5 @@ public abstract class StrategyContract {
     assertNotNull(json.readTree(text));
     String scheme = json.writeValueAsString(outcome.scheme());
     assertTrue(scheme.contains(outcome.scheme().layers().get(0).layer()), scheme);
-  }
-
-  /** Unused random source kept to show strategies derive randomness from the context only. */
-  protected static SplittableRandom random(StrategyContext ctx) {
-    return ctx.random();
   }
 }
