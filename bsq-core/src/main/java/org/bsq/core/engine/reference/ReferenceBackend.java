@@ -1,5 +1,6 @@
 package org.bsq.core.engine.reference;
 
+import java.util.List;
 import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.CompiledNetwork;
 import org.bsq.core.engine.Model;
@@ -22,6 +23,7 @@ public final class ReferenceBackend implements Backend {
   public static final String NAME = "reference";
 
   private final int parallelism;
+  private final List<MaskPin> maskPins;
 
   /** A backend using as many threads as the runtime reports processors. */
   public ReferenceBackend() {
@@ -33,13 +35,30 @@ public final class ReferenceBackend implements Backend {
    * thread). Results do not depend on it.
    */
   public ReferenceBackend(int parallelism) {
+    this(parallelism, List.of());
+  }
+
+  /**
+   * A backend as {@link #ReferenceBackend(int)} whose compiled networks apply {@code maskPins} in every backward pass
+   * (see {@link MaskPin}; for reproducing another implementation's step where a value sits on a clipping boundary).
+   * Each pin's activation must exist, clip by a mask (not PACT) and hold the index at the compiled batch size, or
+   * {@link #compile} throws.
+   */
+  public ReferenceBackend(int parallelism, List<MaskPin> maskPins) {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
     }
+    if (maskPins == null) {
+      throw new IllegalArgumentException("mask pins must be given (empty for none), was null");
+    }
     this.parallelism = parallelism;
+    this.maskPins = List.copyOf(maskPins);
   }
 
   public int parallelism() { return parallelism; }
+
+  /** The pinned backward mask decisions (empty for a plain backend). */
+  public List<MaskPin> maskPins() { return maskPins; }
 
   @Override
   public String name() { return NAME; }
@@ -52,9 +71,11 @@ public final class ReferenceBackend implements Backend {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1, was " + batchSize);
     }
-    return new ReferenceNetwork(model, batchSize, parallelism);
+    return new ReferenceNetwork(model, batchSize, parallelism, maskPins);
   }
 
   @Override
-  public String toString() { return "ReferenceBackend[parallelism=" + parallelism + "]"; }
+  public String toString() {
+    return "ReferenceBackend[parallelism=" + parallelism + (maskPins.isEmpty() ? "" : ", maskPins=" + maskPins) + "]";
+  }
 }

@@ -1,6 +1,10 @@
 package org.bsq.core.engine.reference;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.bsq.core.engine.CompiledNetwork;
 import org.bsq.core.engine.Model;
 import org.bsq.core.engine.WeightSource;
@@ -27,9 +31,14 @@ final class ReferenceNetwork implements CompiledNetwork {
   private boolean closed;
 
   ReferenceNetwork(Model model, int batch, int parallelism) {
+    this(model, batch, parallelism, List.of());
+  }
+
+  ReferenceNetwork(Model model, int batch, int parallelism, List<MaskPin> maskPins) {
     this.model = model;
     this.graph = model.graph();
     this.batch = batch;
+    Map<String, List<MaskPin>> pinsByActivation = pinsByActivation(maskPins);
     int nodes = graph.size();
     this.out = new float[nodes][];
     this.grad = new float[nodes][];
@@ -45,8 +54,23 @@ final class ReferenceNetwork implements CompiledNetwork {
     this.kernels = new Kernel[nodes];
     for (int i = 0; i < nodes; i++) {
       kernels[i] = kernelFor(i, graph.op(i));
+      if (graph.op(i) instanceof Op.Activation a && pinsByActivation.containsKey(a.name())) {
+        ((Activation) kernels[i]).pin(pinsByActivation.remove(a.name()));
+      }
+    }
+    if (!pinsByActivation.isEmpty()) {
+      throw new IllegalArgumentException("mask pins must name activations of '" + graph.name() + "', was "
+          + pinsByActivation.keySet());
     }
     this.parallel = new Parallel(parallelism);
+  }
+
+  private static Map<String, List<MaskPin>> pinsByActivation(List<MaskPin> pins) {
+    Map<String, List<MaskPin>> map = new HashMap<>();
+    for (MaskPin p : pins) {
+      map.computeIfAbsent(p.activation(), k -> new ArrayList<>()).add(p);
+    }
+    return map;
   }
 
   @Override
@@ -94,6 +118,11 @@ final class ReferenceNetwork implements CompiledNetwork {
   /** A copy of node {@code node}'s output from the last forward pass (for tests and debugging). */
   float[] output(int node) {
     return out[node].clone();
+  }
+
+  /** A copy of dL/d(node {@code node}'s output) from the last backward pass (for tests and debugging). */
+  float[] gradient(int node) {
+    return grad[node].clone();
   }
 
   @Override
@@ -488,11 +517,13 @@ final class ReferenceNetwork implements CompiledNetwork {
     private final int in;
     private final ActivationSpec spec;
     private final String alphaName;
+    private final String name;
 
     Activation(int node, Op.Activation op) {
       this.node = node;
       this.in = op.input();
       this.spec = op.spec();
+      this.name = op.name();
       this.alphaName = spec.hasAlpha() ? op.name() + ".alpha" : null;
     }
 
@@ -505,11 +536,43 @@ final class ReferenceNetwork implements CompiledNetwork {
       ActivationKernels.forward(spec, alpha(), out[in], out[node], out[node].length);
     }
 
+    private MaskPin[] pins = new MaskPin[0];
+
+    void pin(List<MaskPin> list) {
+      if (spec.kind() == ActivationSpec.Kind.PACT_QUANT) {
+        throw new IllegalArgumentException("mask pins need a clipping activation (relu, relu6, relu6 quantizer), "
+            + name + " was " + spec.kind());
+      }
+      for (MaskPin p : list) {
+        if (p.index() >= out[in].length) {
+          throw new IllegalArgumentException("mask pin index must be < " + out[in].length + " (batch " + batch
+              + " x " + graph.shape(in) + ") for " + name + ", was " + p.index());
+        }
+      }
+      pins = list.toArray(new MaskPin[0]);
+    }
+
     @Override
     public void backward() {
-      double dAlpha = ActivationKernels.backward(spec, alpha(), out[in], grad[node], grad[in], out[node].length);
+      float[] gradIn = grad[in];
+      float[] pinned = pins.length == 0 || gradIn == null ? null : new float[pins.length];
+      for (int k = 0; pinned != null && k < pins.length; k++) {
+        pinned[k] = gradIn[pins[k].index()];
+      }
+      double dAlpha = ActivationKernels.backward(spec, alpha(), out[in], grad[node], gradIn, out[node].length);
       if (alphaName != null) {
         store().get(alphaName).grad()[0] += (float) dAlpha;
+      }
+      for (int k = 0; pinned != null && k < pins.length; k++) {
+        MaskPin p = pins[k];
+        float x = out[in][p.index()];
+        float upper = spec.kind() == ActivationSpec.Kind.RELU ? Float.POSITIVE_INFINITY : 6f;
+        float distance = Math.min(Math.abs(x), Math.abs(x - upper));
+        if (!(distance <= p.tolerance())) {
+          throw new IllegalStateException("mask pin " + p + " must sit within " + p.tolerance()
+              + " of a clipping boundary of " + name + ", its input was " + x);
+        }
+        gradIn[p.index()] = p.passes() ? pinned[k] + grad[node][p.index()] : pinned[k];
       }
     }
   }
