@@ -294,6 +294,12 @@ public class KernelBenchmarks {
     public void tearDown() { net.close(); }
   }
 
+  /** The same network's eval-mode forward pass (batch 128): isolates the forward kernels, e.g. the quantizers. */
+  @Benchmark
+  public float[] evalForward(Step s) {
+    return s.net.forward(s.input, false);
+  }
+
   @Benchmark
   public double trainingStep(Step s) {
     s.model.parameters().zeroGradients();
