@@ -30,10 +30,6 @@ final class ReferenceNetwork implements CompiledNetwork {
   private boolean trainingStateValid;
   private boolean closed;
 
-  ReferenceNetwork(Model model, int batch, int parallelism) {
-    this(model, batch, parallelism, List.of());
-  }
-
   ReferenceNetwork(Model model, int batch, int parallelism, List<MaskPin> maskPins) {
     this.model = model;
     this.graph = model.graph();
@@ -518,6 +514,7 @@ final class ReferenceNetwork implements CompiledNetwork {
     private final ActivationSpec spec;
     private final String alphaName;
     private final String name;
+    private MaskPin[] pins = new MaskPin[0];
 
     Activation(int node, Op.Activation op) {
       this.node = node;
@@ -536,9 +533,11 @@ final class ReferenceNetwork implements CompiledNetwork {
       ActivationKernels.forward(spec, alpha(), out[in], out[node], out[node].length);
     }
 
-    private MaskPin[] pins = new MaskPin[0];
-
     void pin(List<MaskPin> list) {
+      if (grad[in] == null) {
+        throw new IllegalArgumentException("mask pins need an activation whose input has a gradient, " + name
+            + " reads the network input");
+      }
       if (spec.kind() == ActivationSpec.Kind.PACT_QUANT) {
         throw new IllegalArgumentException("mask pins need a clipping activation (relu, relu6, relu6 quantizer), "
             + name + " was " + spec.kind());
@@ -555,7 +554,7 @@ final class ReferenceNetwork implements CompiledNetwork {
     @Override
     public void backward() {
       float[] gradIn = grad[in];
-      float[] pinned = pins.length == 0 || gradIn == null ? null : new float[pins.length];
+      float[] pinned = pins.length == 0 ? null : new float[pins.length];
       for (int k = 0; pinned != null && k < pins.length; k++) {
         pinned[k] = gradIn[pins[k].index()];
       }

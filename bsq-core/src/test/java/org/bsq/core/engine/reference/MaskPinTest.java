@@ -107,6 +107,13 @@ class MaskPinTest {
     IllegalArgumentException kind = assertThrows(IllegalArgumentException.class,
         () -> run(pact, List.of(new MaskPin("act", 0, true, 0f))));
     assertTrue(kind.getMessage().contains("PACT_QUANT"), kind.getMessage());
+    GraphBuilder b = new GraphBuilder("on-input", 2, 2, 2);
+    int x = b.activation("first", b.input(), ActivationSpec.relu6());
+    b.linear("fc", b.globalAvgPool(b.conv("c", x, 3, 1, 1, 0)), 2);
+    Model onInput = TinyNets.randomModel(b.build(), 5);
+    IllegalArgumentException input = assertThrows(IllegalArgumentException.class,
+        () -> new ReferenceBackend(1, List.of(new MaskPin("first", 0, true, 0f))).compile(onInput, N));
+    assertTrue(input.getMessage().contains("reads the network input"), input.getMessage());
   }
 
   @Test
