@@ -41,13 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
  * an AVX2 machine, -1.4e-8 / -1.4e-8 here. Either way the forward output there is quantization level 0, so the
  * logits do not see it, but the ReLU6 backward mask does: the gradient passes where the value is positive. The golden
  * file's generator zeroed 47937 and passed 113244 (its float rounding); found by re-running the step with the same
- * Debian PyTorch build: with that one mask decision, a PyTorch re-implementation matches every gradient of the golden
- * to 1.6e-6, and without it the stem and stage-1 gradients differ by up to 1.6e-3 (2.2e-3 for ours, which zeroes
- * both). {@link #oneTrainingStepInCompatibilityMode} pins those two decisions as the golden's generator made them
+ * Debian PyTorch build ({@code bsq-bench/tools/golden08_pytorch_rerun.py}): with that one mask decision, a PyTorch
+ * re-implementation matches every gradient of the golden to 3.4e-6, and without it the stem and stage-1 gradients
+ * differ by up to 2.4e-3 (2.2e-3 for ours, which zeroes both). {@link #oneTrainingStepInCompatibilityMode} pins those two decisions as the golden's generator made them
  * ({@link MaskPin}, which refuses to pin anything farther than 1e-6 from a boundary) and then matches everything;
  * {@link #withoutPinsOnlyTheLayersBeforeTheNearZeroElementsDiffer} shows what our own rounding gives.
  *
- * With the pins, the worst checksum differences are 2.7e-6 (gradients, layer1.2.conv1 planes) and 2.0e-6 (values).
+ * <p>With the pins, the worst checksum differences are 2.7e-6 (gradients, layer1.2.conv1 planes) and 2.0e-6 (values).
  *
  * <p><b>Not compared:</b> {@code eval_mode_logits_bit_model_after_step}. After this step (the compatibility clamp
  * zeroes most downsample BN biases) the eval-mode network sits on many quantization near-ties: a float64 evaluation of
