@@ -1,7 +1,6 @@
 package org.bsq.core.bsq;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,6 +9,7 @@ import java.util.Map;
 import org.bsq.core.config.ConfigBinder;
 import org.bsq.core.config.Validated;
 import org.bsq.core.data.BatchSource;
+import org.bsq.core.data.FractionalEpochs;
 import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.Model;
 import org.bsq.core.param.Parameter;
@@ -222,21 +222,13 @@ public final class BsqStrategy implements QuantizationStrategy {
       if (batchesPerEpoch < 1) {
         throw new IllegalArgumentException("batches per epoch must be >= 1, was " + batchesPerEpoch);
       }
-      int n = (int) Math.ceil(budgetEpochs);
-      if (n == 0) {
+      if (budgetEpochs == 0) {
         return new Plan(budgetEpochs, 0, 0, batchesPerEpoch, List.of(), 1);
       }
-      int steps = (int) Math.max(1, Math.min(batchesPerEpoch, Math.rint(batchesPerEpoch * budgetEpochs / n)));
-      double k = n / p.recipeEpochs();
-      List<Integer> milestones = new ArrayList<>();
-      for (double m : p.lrMilestones()) {
-        milestones.add(scaled(m, k));
-      }
-      return new Plan(budgetEpochs, n, steps, batchesPerEpoch, milestones, scaled(p.requantizeInterval(), k));
-    }
-
-    private static int scaled(double recipeEpochs, double k) {
-      return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.rint(recipeEpochs * k)));
+      int n = FractionalEpochs.wholeEpochs(budgetEpochs);
+      return new Plan(budgetEpochs, n, FractionalEpochs.batchesPerEpoch(batchesPerEpoch, budgetEpochs),
+          batchesPerEpoch, FractionalEpochs.scaleMilestones(p.lrMilestones(), p.recipeEpochs(), n),
+          FractionalEpochs.scaleEpoch(p.requantizeInterval(), p.recipeEpochs(), n));
     }
 
     /** The learning-rate schedule in trainer epochs: x {@code gamma} at each milestone (constant without any). */
@@ -269,7 +261,7 @@ public final class BsqStrategy implements QuantizationStrategy {
       }
       context.listeners().forEach(builder::listener);
       Trainer trainer = builder.build();
-      if (hasCheckpoint(checkpoints)) {
+      if (Checkpoint.exists(checkpoints)) {
         trainer.restore(checkpoints);
       }
       TrainingResult result = trainer.train();
@@ -287,17 +279,7 @@ public final class BsqStrategy implements QuantizationStrategy {
     return new StrategyOutcome(scheme, trajectory, details(p, plan, bits, trajectory, averageBits), planes);
   }
 
-  private static boolean hasCheckpoint(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return false;
-    }
-    try {
-      Checkpoint.resolve(dir);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
+
 
   /**
    * The trainer of the BSQ phase: loss term, step hooks (an optional {@code probe} runs after the optimizer step and
@@ -308,7 +290,7 @@ public final class BsqStrategy implements QuantizationStrategy {
     TrainingConfig config = new TrainingConfig(plan.epochs(), p.sgd(), plan.schedule(p.lrGamma()), false, seed,
         p.evaluateEvery() > 0 ? p.evaluateEvery() : 1, checkpointDir, 1, p.checkpointEverySteps(), false);
     Trainer.Builder b = Trainer.builder(backend, model, config,
-            org.bsq.core.data.FractionalEpochs.limitBatches(train, plan.stepsPerEpoch()))
+            FractionalEpochs.limitBatches(train, plan.stepsPerEpoch()))
         .lossTerm(new BitLassoRegularizer(bits, p.alpha()));
     if (probe != null) {
       b.stepHook(probe);

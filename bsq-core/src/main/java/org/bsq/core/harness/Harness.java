@@ -132,14 +132,7 @@ public final class Harness {
   private TrainingResult finetune(Experiment e, Model model, double epochs) {
     int whole = FractionalEpochs.wholeEpochs(epochs);
     FinetuneSettings f = e.finetune();
-    List<Integer> milestones = new ArrayList<>();
-    for (double m : f.milestones()) {
-      // milestones are recipe epochs; a trainer epoch is epochs / whole data epochs (FractionalEpochs)
-      int scaled = (int) Math.round(m * whole / f.epochs());
-      if (scaled > 0 && scaled < whole && !milestones.contains(scaled)) {
-        milestones.add(scaled);
-      }
-    }
+    List<Integer> milestones = FractionalEpochs.scaleMilestones(f.milestones(), f.epochs(), whole);
     LearningRateSchedule schedule = milestones.isEmpty() ? LearningRateSchedule.constant()
         : LearningRateSchedule.step(f.gamma(), milestones.toArray(new Integer[0]));
     Path dir = e.runDir().resolve("finetune");
@@ -157,7 +150,7 @@ public final class Harness {
     }
     listeners.forEach(b::listener);
     Trainer trainer = b.build();
-    if (Files.isDirectory(dir.resolve("latest"))) {
+    if (Checkpoint.exists(dir)) {
       trainer.restore(dir);
     }
     return trainer.train();

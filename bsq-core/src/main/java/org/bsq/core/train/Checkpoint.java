@@ -90,7 +90,6 @@ public final class Checkpoint {
 
     public float[] values() { return values.clone(); }
 
-    float[] valuesView() { return values; }
   }
 
   private final TrainingConfig config;
@@ -161,11 +160,6 @@ public final class Checkpoint {
   /** Copies the values into {@code store}, which must hold exactly the same names, shapes and roles. */
   public void restoreParameters(ParameterStore store) {
     restore(parameters, store, "checkpoint");
-  }
-
-  /** Copies the keep-best snapshot into {@code store} (same names, shapes and roles). */
-  void restoreBest(ParameterStore store) {
-    restore(best, store, "keep-best snapshot");
   }
 
   static void restore(List<Tensor> tensors, ParameterStore store, String what) {
@@ -357,6 +351,16 @@ public final class Checkpoint {
     }
     throw new IllegalArgumentException("checkpoint directory must contain " + JSON_FILE + " or " + LATEST + "/"
         + JSON_FILE + ", was " + d);
+  }
+
+  /** Whether {@link #resolve} finds a checkpoint for {@code dir} (what a run checks before resuming). */
+  public static boolean exists(Path dir) {
+    try {
+      resolve(dir);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static java.nio.file.attribute.FileTime modified(Path p) {
