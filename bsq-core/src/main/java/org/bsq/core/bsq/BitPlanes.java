@@ -57,9 +57,6 @@ public final class BitPlanes {
   /** The live negative planes. */
   public float[] n() { return n; }
 
-  /** A copy with its own arrays. */
-  public BitPlanes copy() { return new BitPlanes(count, bits, scale, p.clone(), n.clone()); }
-
   /** The forward (dequantized) values {@code q * scale}. */
   public float[] reconstruct() {
     float[] w = new float[count];

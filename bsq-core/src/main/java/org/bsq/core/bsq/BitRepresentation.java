@@ -83,22 +83,6 @@ public final class BitRepresentation {
     return new BitRepresentation(model, inventory, sources);
   }
 
-  /**
-   * Binds sources to plane parameters that already exist in the store (e.g. in a model built from a checkpoint that
-   * was saved in bit representation).
-   */
-  public static BitRepresentation attach(Model model, List<String> layerNames) {
-    LayerInventory inventory = LayerInventory.of(model.graph());
-    List<BitPlaneWeightSource> sources = new ArrayList<>();
-    for (LayerInfo info : ordered(inventory, layerNames)) {
-      BitPlaneWeightSource source = newSource(model.parameters(), info);
-      source.bits();
-      model.setWeightSource(info.name(), source);
-      sources.add(source);
-    }
-    return new BitRepresentation(model, inventory, sources);
-  }
-
   private static List<LayerInfo> ordered(LayerInventory inventory, List<String> layerNames) {
     Set<String> wanted = new LinkedHashSet<>(layerNames);
     if (wanted.size() != layerNames.size()) {

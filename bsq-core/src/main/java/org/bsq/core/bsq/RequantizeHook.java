@@ -22,7 +22,6 @@ public final class RequantizeHook implements EpochHook {
   private final int maxBits;
   private final double threshold;
   private final boolean resetAllOptimizerState;
-  private Set<String> lastChanged = Set.of();
 
   /**
    * @param interval re-quantize before every epoch that is a multiple of this ({@code >= 1}); epoch 0 always
@@ -53,9 +52,6 @@ public final class RequantizeHook implements EpochHook {
     return new RequantizeHook(bits, interval, 8, 0.0, false);
   }
 
-  /** Layers whose plane count changed at the last adjustment. */
-  public Set<String> lastChanged() { return lastChanged; }
-
   /** Whether the hook adjusts before {@code epoch}. */
   public boolean adjustsBefore(int epoch) { return epoch % interval == 0; }
 
@@ -85,7 +81,6 @@ public final class RequantizeHook implements EpochHook {
       context.optimizer().resetAll();
     }
     context.markModelChanged();
-    lastChanged = java.util.Collections.unmodifiableSet(changed);
     return changed;
   }
 }

@@ -82,19 +82,5 @@ public final class ParameterStore {
     }
   }
 
-  /** Copies every value of {@code other} into this store; names and shapes must match exactly. */
-  public void copyValuesFrom(ParameterStore other) {
-    if (!params.keySet().equals(other.params.keySet())) {
-      throw new IllegalArgumentException("parameter names differ: " + params.keySet() + " vs " + other.params.keySet());
-    }
-    for (Parameter p : params.values()) {
-      Parameter q = other.get(p.name());
-      if (!p.hasSameShape(q.shape())) {
-        throw new IllegalArgumentException("parameter '" + p.name() + "' shapes differ");
-      }
-      System.arraycopy(q.value(), 0, p.value(), 0, p.size());
-    }
-  }
-
   public int size() { return params.size(); }
 }

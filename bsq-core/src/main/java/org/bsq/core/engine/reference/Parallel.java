@@ -25,8 +25,6 @@ final class Parallel implements AutoCloseable {
     this.pool = parallelism == 1 ? null : new ForkJoinPool(parallelism);
   }
 
-  int parallelism() { return parallelism; }
-
   /** Runs {@code body} over {@code [0, n)} split into contiguous chunks; returns when all chunks are done. */
   void forRange(int n, RangeBody body) {
     if (n <= 0) {
