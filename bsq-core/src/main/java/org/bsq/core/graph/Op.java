@@ -32,6 +32,12 @@ public sealed interface Op {
    */
   record BatchNorm(String name, int input, float eps, float momentum) implements Op {
     public List<Integer> inputs() { return List.of(input); }
+
+    /** {@link #eps} as the double of its decimal value ({@code 1e-5f -> 1e-5}), as PyTorch's Python float. */
+    public double epsDecimal() { return Double.parseDouble(Float.toString(eps)); }
+
+    /** {@link #momentum} as the double of its decimal value ({@code 0.1f -> 0.1}), as PyTorch's Python float. */
+    public double momentumDecimal() { return Double.parseDouble(Float.toString(momentum)); }
   }
 
   /** Element-wise activation; {@code name} owns the PACT alpha parameter when the spec has one. */

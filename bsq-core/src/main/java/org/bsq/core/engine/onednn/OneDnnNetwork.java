@@ -154,10 +154,7 @@ final class OneDnnNetwork implements CompiledNetwork {
     } else if (op instanceof Op.BatchNorm b) {
       return new BatchNorm(i, b);
     } else if (op instanceof Op.Activation a) {
-      if (a.spec().kind() == ActivationSpec.Kind.RELU6_QUANT) {
-        return new Relu6Quant(i, a);
-      }
-      return a.spec().isQuantized() ? new QuantActivation(i, a) : new Eltwise(i, a);
+      return a.spec().kind() == ActivationSpec.Kind.PACT_QUANT ? new PactQuant(i, a) : new Eltwise(i, a);
     } else if (op instanceof Op.Add a) {
       return new Add(i, a);
     } else if (op instanceof Op.GlobalAvgPool p) {
@@ -555,8 +552,11 @@ final class OneDnnNetwork implements CompiledNetwork {
     private final Runnable fwdTrain;
     private final Runnable fwdEval;
     private final float[] stat;
+    /** The momentum's decimal value (0.1, not 0.1f), like the reference backend. */
+    private final double momentum;
 
     BatchNorm(int node, Op.BatchNorm op) {
+      this.momentum = op.momentumDecimal();
       this.node = node;
       this.op = op;
       Shape s = graph.shape(node);
@@ -609,9 +609,8 @@ final class OneDnnNetwork implements CompiledNetwork {
             + "training, was " + count);
       }
       fwdTrain.run();
-      // PyTorch: running = (1 - m) * running + m * batch_stat, with the unbiased variance; in double, with the
-      // momentum's decimal value (0.1, not 0.1f), like the reference backend
-      double m = Double.parseDouble(Float.toString(op.momentum()));
+      // PyTorch: running = (1 - m) * running + m * batch_stat, with the unbiased variance; in double
+      double m = momentum;
       meanPtr.get(stat, 0, channels);
       for (int c = 0; c < channels; c++) {
         rm[c] = (float) ((1.0 - m) * rm[c] + m * stat[c]);
@@ -650,7 +649,13 @@ final class OneDnnNetwork implements CompiledNetwork {
     }
   }
 
-  /** ReLU and ReLU6 as oneDNN eltwise primitives. */
+  /**
+   * ReLU and ReLU6 as oneDNN eltwise primitives, and RELU6_QUANT: the same clip_v2 backward (where 0 < x < 6, on the
+   * native buffers; the quantizer is straight-through) with a Java forward over a heap copy of the input
+   * ({@link QuantKernels#relu6}, which also gives {@code S = max |y|}, then {@link QuantKernels#quantizeNonNegative}).
+   * Tried and dropped for that forward: see docs/decisions/0001 (the whole quantizer as oneDNN primitives needs true
+   * divisions and reference-only binary post-ops; streaming, two Java threads and a pooled maximum were no faster).
+   */
   private final class Eltwise implements Kernel {
     private final int node;
     private final int in;
@@ -659,9 +664,16 @@ final class OneDnnNetwork implements CompiledNetwork {
     private final eltwise_forward.primitive_desc fpd;
     private final Runnable fwd;
 
+    /** Bits of the RELU6_QUANT forward (0: the oneDNN forward). */
+    private final int quantBits;
+    private final int size;
+    private final FloatPointer xPtr;
+    private final FloatPointer yPtr;
+
     Eltwise(int node, Op.Activation op) {
       this.node = node;
       this.in = op.input();
+      this.quantBits = op.spec().kind() == ActivationSpec.Kind.RELU6_QUANT ? op.spec().bits() : 0;
       if (op.spec().kind() == ActivationSpec.Kind.RELU) {
         alg = algorithm.eltwise_relu;
         beta = 0f;
@@ -674,10 +686,24 @@ final class OneDnnNetwork implements CompiledNetwork {
       desc[node] = keep(fpd.dst_desc());
       out[node] = newMemory(desc[node]);
       fwd = exec(new eltwise_forward(fpd), args(DNNL_ARG_SRC, out[in], DNNL_ARG_DST, out[node]));
+      size = floatCount(desc[node]);
+      xPtr = quantBits == 0 ? null : floats(out[in]);
+      yPtr = quantBits == 0 ? null : floats(out[node]);
     }
 
     @Override
-    public void forward(boolean training) { fwd.run(); }
+    public void forward(boolean training) {
+      if (quantBits == 0) {
+        fwd.run();
+        return;
+      }
+      float[] x = stageA(size);
+      float[] y = stageB(size);
+      xPtr.get(x, 0, size);
+      float max = QuantKernels.relu6(x, y, size);
+      QuantKernels.quantizeNonNegative(y, size, max, quantBits);
+      yPtr.put(y, 0, size);
+    }
 
     @Override
     public void planBackward() {
@@ -690,59 +716,8 @@ final class OneDnnNetwork implements CompiledNetwork {
     }
   }
 
-  /**
-   * RELU6_QUANT. Forward in Java over a heap copy of the input ({@link QuantKernels#relu6}, which also gives
-   * {@code S = max |y|}, then {@link QuantKernels#quantizeNonNegative}); backward with oneDNN's clip_v2 gradient
-   * (where 0 < x < 6, on the native buffers, no heap copies), the quantizer being straight-through. Tried and dropped:
-   * the whole forward as oneDNN primitives (clip, max reduction, binary with post-ops /S, round, /step, *S) is bit-exact
-   * but oneDNN 2.5 has only reference (scalar, ~50x slower) implementations of the reduction and of that binary on the
-   * blocked layouts.
-   */
-  private final class Relu6Quant implements Kernel {
-    private final int node;
-    private final int in;
-    private final int bits;
-    private final int size;
-    private final eltwise_forward.primitive_desc fpd;
-    private final FloatPointer xPtr;
-    private final FloatPointer yPtr;
-
-    Relu6Quant(int node, Op.Activation op) {
-      this.node = node;
-      this.in = op.input();
-      this.bits = op.spec().bits();
-      desc[node] = desc[in];
-      out[node] = newMemory(desc[node]);
-      size = floatCount(desc[node]);
-      xPtr = floats(out[in]);
-      yPtr = floats(out[node]);
-      fpd = keep(new eltwise_forward.primitive_desc(keep(new eltwise_forward.desc(prop_kind.forward_training,
-          algorithm.eltwise_clip_v2, desc[in], 0f, 6f)), eng));
-    }
-
-    @Override
-    public void forward(boolean training) {
-      float[] x = stageA(size);
-      float[] y = stageB(size);
-      xPtr.get(x, 0, size);
-      float max = QuantKernels.relu6(x, y, size);
-      QuantKernels.quantizeNonNegative(y, size, max, bits);
-      yPtr.put(y, 0, size);
-    }
-
-    @Override
-    public void planBackward() {
-      eltwise_backward.primitive_desc bpd = keep(new eltwise_backward.primitive_desc(keep(new eltwise_backward.desc(
-          algorithm.eltwise_clip_v2, desc[node], desc[in], 0f, 6f)), eng, fpd));
-      Target t = writeTarget(in);
-      backwardSteps.add(exec(new eltwise_backward(bpd), args(DNNL_ARG_SRC, out[in], DNNL_ARG_DIFF_DST, grad[node],
-          DNNL_ARG_DIFF_SRC, t.mem())));
-      t.addTo(backwardSteps);
-    }
-  }
-
-  /** PACT_QUANT (and the reference for RELU6_QUANT): Java loops over the native buffers (layout-agnostic). */
-  private final class QuantActivation implements Kernel {
+  /** PACT_QUANT: Java loops over heap copies of the native buffers (layout-agnostic). */
+  private final class PactQuant implements Kernel {
     private final int node;
     private final int in;
     private final Op.Activation op;
@@ -751,7 +726,7 @@ final class OneDnnNetwork implements CompiledNetwork {
     private final FloatPointer yPtr;
     private float alphaUsed;
 
-    QuantActivation(int node, Op.Activation op) {
+    PactQuant(int node, Op.Activation op) {
       this.node = node;
       this.op = op;
       this.in = op.input();
@@ -767,15 +742,9 @@ final class OneDnnNetwork implements CompiledNetwork {
       float[] x = stageA(size);
       float[] y = stageB(size);
       xPtr.get(x, 0, size);
-      ActivationSpec spec = op.spec();
-      float max;
-      if (spec.kind() == ActivationSpec.Kind.PACT_QUANT) {
-        alphaUsed = param(op.name() + ".alpha").value()[0];
-        max = QuantKernels.pact(x, y, size, alphaUsed);
-      } else {
-        max = QuantKernels.relu6(x, y, size);
-      }
-      QuantKernels.quantizeNonNegative(y, size, max, spec.bits());
+      alphaUsed = param(op.name() + ".alpha").value()[0];
+      float max = QuantKernels.pact(x, y, size, alphaUsed);
+      QuantKernels.quantizeNonNegative(y, size, max, op.spec().bits());
       yPtr.put(y, 0, size);
     }
 
@@ -784,18 +753,13 @@ final class OneDnnNetwork implements CompiledNetwork {
       Target t = writeTarget(in);
       FloatPointer gPtr = floats(grad[node]);
       FloatPointer dxPtr = floats(t.mem());
-      boolean pact = op.spec().kind() == ActivationSpec.Kind.PACT_QUANT;
       backwardSteps.add(() -> {
         float[] x = stageA(size);
         float[] g = stageB(size);
         xPtr.get(x, 0, size);
         gPtr.get(g, 0, size);
-        if (pact) {
-          double dAlpha = QuantKernels.pactBackward(x, g, size, alphaUsed);
-          param(op.name() + ".alpha").grad()[0] += (float) dAlpha;
-        } else {
-          QuantKernels.relu6Backward(x, g, size);
-        }
+        double dAlpha = QuantKernels.pactBackward(x, g, size, alphaUsed);
+        param(op.name() + ".alpha").grad()[0] += (float) dAlpha;
         dxPtr.put(g, 0, size);
       });
       t.addTo(backwardSteps);

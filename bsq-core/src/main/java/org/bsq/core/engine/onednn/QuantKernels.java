@@ -6,7 +6,6 @@ package org.bsq.core.engine.onednn;
  */
 final class QuantKernels {
   private static final float ROUND_MAGIC = 0x1.0p23f;
-  private static final int SIX_BITS = Float.floatToRawIntBits(6f);
 
   private QuantKernels() {}
 
@@ -45,18 +44,6 @@ final class QuantKernels {
       return;
     }
     float step = (float) ((1 << bits) - 1);
-    if (Float.isFinite(scale * step) && scale >= Float.MIN_NORMAL) {
-      // |y| <= S, so t = (|y| * step) / S lies in [0, 65535]: for 0 <= t < 2^22, (t + 2^23) - 2^23 is exactly
-      // rint(t) (IEEE round-half-even, checked exhaustively over [0, 65536]); branch-free, so the JIT vectorizes it.
-      // copySign(S * r, y) equals (S * r) * sign(y) except for the sign of a zero.
-      for (int i = 0; i < n; i++) {
-        float v = y[i];
-        float t = (Math.abs(v) * step) / scale;
-        float r = ((t + ROUND_MAGIC) - ROUND_MAGIC) / step;
-        y[i] = Math.copySign(scale * r, v);
-      }
-      return;
-    }
     for (int i = 0; i < n; i++) {
       float v = y[i];
       float r = (float) Math.rint((Math.abs(v) * step) / scale) / step;
@@ -74,21 +61,11 @@ final class QuantKernels {
       quantize(y, n, scale, bits);
       return;
     }
+    // y <= S, so t = (y * step) / S lies in [0, 65535]: for 0 <= t < 2^22, (t + 2^23) - 2^23 is exactly rint(t)
+    // (IEEE round-half-even, checked exhaustively over [0, 65536]); branch-free, so the JIT vectorizes it
     for (int i = 0; i < n; i++) {
       float t = (y[i] * step) / scale;
       y[i] = scale * (((t + ROUND_MAGIC) - ROUND_MAGIC) / step);
-    }
-  }
-
-  /**
-   * ReLU6 backward in place on {@code g}: keeps g where 0 < x < 6, else 0. Branch-free on the bit patterns (positive
-   * floats order like their bits; -0, negatives and NaN fall outside {@code (0, bits(6))}).
-   */
-  static void relu6Backward(float[] x, float[] g, int n) {
-    for (int i = 0; i < n; i++) {
-      int a = Float.floatToRawIntBits(x[i]) - 1;
-      int keep = ~(a | (SIX_BITS - 2 - a)) >> 31;
-      g[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[i]) & keep);
     }
   }
 

@@ -406,8 +406,8 @@ final class ReferenceNetwork implements CompiledNetwork {
       Shape x = graph.shape(in);
       this.c = x.channels();
       this.plane = x.height() * x.width();
-      this.eps = Double.parseDouble(Float.toString(op.eps()));
-      this.momentum = Double.parseDouble(Float.toString(op.momentum()));
+      this.eps = op.epsDecimal();
+      this.momentum = op.momentumDecimal();
       this.mean = new double[c];
       this.invStd = new double[c];
     }
