@@ -165,6 +165,11 @@ class BsqStrategyTest extends StrategyContract {
     assertEquals(1, tiny.epochs());
     assertEquals(1, tiny.stepsPerEpoch(), "at least one step");
     assertEquals(0, BsqStrategy.Plan.of(p, 0, 391).epochs());
+    BsqStrategy.Plan noisy = BsqStrategy.Plan.of(p, 350 * 0.14, 391); // 49.00000000000001
+    assertEquals(49, noisy.epochs(), "float noise does not add an epoch");
+    assertEquals(391, noisy.stepsPerEpoch());
+    assertEquals(List.of(35), noisy.lrMilestones());
+    assertEquals(List.of(), tiny.lrMilestones(), "a milestone at or after the last epoch never acts");
   }
 
   @Test
