@@ -18,6 +18,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import java.util.ArrayList;
 import java.util.List;
 import org.bsq.core.engine.CompiledNetwork;
+import org.bsq.core.engine.HeadKernels;
 import org.bsq.core.engine.Model;
 import org.bsq.core.engine.WeightSource;
 import org.bsq.core.graph.ActivationSpec;
@@ -869,22 +870,12 @@ final class OneDnnNetwork implements CompiledNetwork {
 
     @Override
     void compute() {
-      for (int nc = 0; nc < batch * channels; nc++) {
-        double sum = 0;
-        int off = nc * area;
-        for (int k = 0; k < area; k++) {
-          sum += x[off + k];
-        }
-        y[nc] = (float) (sum / area);
-      }
+      HeadKernels.avgPoolForward(x, y, area, 0, batch * channels);
     }
 
     @Override
     void computeBackward(float[] g, float[] dx) {
-      for (int nc = 0; nc < batch * channels; nc++) {
-        float v = g[nc] / area;
-        java.util.Arrays.fill(dx, nc * area, (nc + 1) * area, v);
-      }
+      HeadKernels.avgPoolBackward(g, dx, area, 0, batch * channels, false);
     }
   }
 
@@ -909,48 +900,14 @@ final class OneDnnNetwork implements CompiledNetwork {
     void compute() {
       usedSource = model.weightSource(op.name());
       usedSource.weights(w);
-      float[] b = param(op.name() + ".bias").value();
-      for (int n = 0; n < batch; n++) {
-        int xo = n * inFeatures;
-        for (int o = 0; o < outFeatures; o++) {
-          int wo = o * inFeatures;
-          double sum = 0;
-          for (int i = 0; i < inFeatures; i++) {
-            sum += (double) x[xo + i] * w[wo + i];
-          }
-          y[n * outFeatures + o] = (float) (sum + b[o]);
-        }
-      }
+      HeadKernels.linearForward(x, w, param(op.name() + ".bias").value(), y, inFeatures, outFeatures, 0, batch);
     }
 
     @Override
     void computeBackward(float[] g, float[] dx) {
-      float[] db = param(op.name() + ".bias").grad();
-      for (int o = 0; o < outFeatures; o++) {
-        double sb = 0;
-        for (int n = 0; n < batch; n++) {
-          sb += g[n * outFeatures + o];
-        }
-        db[o] += (float) sb;
-        int wo = o * inFeatures;
-        for (int i = 0; i < inFeatures; i++) {
-          double s = 0;
-          for (int n = 0; n < batch; n++) {
-            s += (double) g[n * outFeatures + o] * x[n * inFeatures + i];
-          }
-          dw[wo + i] = (float) s;
-        }
-      }
-      for (int n = 0; n < batch; n++) {
-        int go = n * outFeatures;
-        for (int i = 0; i < inFeatures; i++) {
-          double s = 0;
-          for (int o = 0; o < outFeatures; o++) {
-            s += (double) g[go + o] * w[o * inFeatures + i];
-          }
-          dx[n * inFeatures + i] = (float) s;
-        }
-      }
+      HeadKernels.linearParameterGradients(x, g, dw, param(op.name() + ".bias").grad(), batch, inFeatures,
+          outFeatures, 0, outFeatures);
+      HeadKernels.linearInputGradient(g, w, dx, inFeatures, outFeatures, 0, batch, false);
       usedSource.backward(dw);
     }
   }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bsq.core.engine.CompiledNetwork;
+import org.bsq.core.engine.HeadKernels;
 import org.bsq.core.engine.Model;
 import org.bsq.core.engine.WeightSource;
 import org.bsq.core.graph.ActivationSpec;
@@ -629,31 +630,13 @@ final class ReferenceNetwork implements CompiledNetwork {
 
     @Override
     public void forward(boolean training) {
-      float[] x = out[in];
-      float[] y = out[node];
-      for (int nc = 0; nc < batch * channels; nc++) {
-        double sum = 0;
-        int base = nc * plane;
-        for (int j = 0; j < plane; j++) {
-          sum += x[base + j];
-        }
-        y[nc] = (float) (sum / plane);
-      }
+      HeadKernels.avgPoolForward(out[in], out[node], plane, 0, batch * channels);
     }
 
     @Override
     public void backward() {
-      float[] gx = grad[in];
-      if (gx == null) {
-        return;
-      }
-      float[] gy = grad[node];
-      for (int nc = 0; nc < batch * channels; nc++) {
-        float g = (float) ((double) gy[nc] / plane);
-        int base = nc * plane;
-        for (int j = 0; j < plane; j++) {
-          gx[base + j] += g;
-        }
+      if (grad[in] != null) {
+        HeadKernels.avgPoolBackward(grad[node], grad[in], plane, 0, batch * channels, true);
       }
     }
   }
@@ -683,58 +666,19 @@ final class ReferenceNetwork implements CompiledNetwork {
       source = model.weightSource(name);
       source.weights(weights);
       float[] bias = store().get(name + ".bias").value();
-      float[] x = out[in];
-      float[] y = out[node];
-      parallel.forRange(batch, (from, to) -> {
-        for (int n = from; n < to; n++) {
-          int xBase = n * inFeatures;
-          for (int f = 0; f < outFeatures; f++) {
-            int wBase = f * inFeatures;
-            double sum = bias[f];
-            for (int i = 0; i < inFeatures; i++) {
-              sum += (double) x[xBase + i] * weights[wBase + i];
-            }
-            y[n * outFeatures + f] = (float) sum;
-          }
-        }
-      });
+      parallel.forRange(batch, (from, to) ->
+          HeadKernels.linearForward(out[in], weights, bias, out[node], inFeatures, outFeatures, from, to));
     }
 
     @Override
     public void backward() {
-      float[] x = out[in];
-      float[] gy = grad[node];
       float[] dBias = store().get(name + ".bias").grad();
-      parallel.forRange(outFeatures, (from, to) -> {
-        for (int f = from; f < to; f++) {
-          double sumB = 0;
-          for (int n = 0; n < batch; n++) {
-            sumB += gy[n * outFeatures + f];
-          }
-          dBias[f] += (float) sumB;
-          int wBase = f * inFeatures;
-          for (int i = 0; i < inFeatures; i++) {
-            double sum = 0;
-            for (int n = 0; n < batch; n++) {
-              sum += (double) gy[n * outFeatures + f] * x[n * inFeatures + i];
-            }
-            dWeights[wBase + i] = (float) sum;
-          }
-        }
-      });
+      parallel.forRange(outFeatures, (from, to) -> HeadKernels.linearParameterGradients(out[in], grad[node],
+          dWeights, dBias, batch, inFeatures, outFeatures, from, to));
       float[] gx = grad[in];
       if (gx != null) {
-        parallel.forRange(batch, (from, to) -> {
-          for (int n = from; n < to; n++) {
-            for (int i = 0; i < inFeatures; i++) {
-              double sum = 0;
-              for (int f = 0; f < outFeatures; f++) {
-                sum += (double) gy[n * outFeatures + f] * weights[f * inFeatures + i];
-              }
-              gx[n * inFeatures + i] += (float) sum;
-            }
-          }
-        });
+        parallel.forRange(batch, (from, to) ->
+            HeadKernels.linearInputGradient(grad[node], weights, gx, inFeatures, outFeatures, from, to, true));
       }
       source.backward(dWeights);
     }
