@@ -33,8 +33,6 @@ import org.bsq.data.DataSet;
 import org.bsq.data.DataSets;
 import org.bsq.data.LabeledImages;
 import org.bsq.data.Normalization;
-import org.bsq.models.ModelOptions;
-import org.bsq.models.Models;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--steps", defaultValue = "30", description = "Timed training steps (default: ${DEFAULT-VALUE}, at least 20).")
+  @Option(names = "--steps", defaultValue = "30", description = "Timed training steps (default: ${DEFAULT-VALUE}).")
   int steps;
 
   @Option(names = "--warmup", defaultValue = "5", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
@@ -95,12 +93,8 @@ final class BenchCommand implements Callable<Integer> {
     if (!"train-step".equals(what)) {
       throw new UsageException("bench: WHAT must be one of [train-step], was '" + what + "'");
     }
-    if (!Models.names().contains(model)) {
-      throw new UsageException("unknown model '" + model + "'; known: " + Models.names());
-    }
-    if (!Backends.NAMES.contains(backend)) {
-      throw new UsageException("backend name must be one of " + Backends.NAMES + ", was '" + backend + "'");
-    }
+    ModelDataOptions.checkModelName(model);
+    ModelDataOptions.checkBackendName(backend);
     if (!List.of("float", "bsq").contains(strategy)) {
       throw new UsageException("--strategy must be one of [float, bsq], was '" + strategy + "'");
     }
@@ -111,9 +105,8 @@ final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     DataLoader loader = loader();
     boolean bsq = "bsq".equals(strategy);
-    ModelOptions options = new ModelOptions(new Shape(loader.channels(), loader.height(), loader.width()),
-        loader.numClasses(), bsq ? ModelOptions.blockActivation("relu6", 4) : ModelOptions.blockActivation("relu", 0));
-    Model m = Model.withZeroParameters(Models.create(model, options));
+    Model m = ModelDataOptions.newModel(model, new Shape(loader.channels(), loader.height(), loader.width()),
+        loader.numClasses(), bsq ? "relu6" : "relu", bsq ? 4 : 0);
     Initializers.initialize(m, seed);
     Backend engine = Backends.byName(backend);
     SgdOptimizer sgd = new SgdOptimizer(bsq ? SgdSettings.bsq(0.1) : SgdSettings.of(0.1, 0.9, 1e-4).withNesterov(true));
@@ -126,9 +119,8 @@ final class BenchCommand implements Callable<Integer> {
     double[] inferMs = new double[inferBatches];
     double firstLoss = Double.NaN;
     double lastLoss = Double.NaN;
-    long compileNanos;
+    long firstStepNanos = 0;
     try (CompiledNetwork net = engine.compile(m, batch)) {
-      compileNanos = 0;
       int epoch = 0;
       BatchIterator it = loader.epoch(epoch);
       try {
@@ -162,7 +154,7 @@ final class BenchCommand implements Callable<Integer> {
             }
           }
           if (s == 0) {
-            compileNanos = t1 - t0;
+            firstStepNanos = t1 - t0;
             firstLoss = loss;
           }
           if (s >= warmup) {
@@ -190,24 +182,36 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     double median = median(stepMs);
+    double p10 = percentile(stepMs, 0.1);
+    double p90 = percentile(stepMs, 0.9);
+    double imagesPerSecond = batch * 1000 / median;
     double inferMedian = median(inferMs);
+    double inferImagesPerSecond = batch * 1000 / inferMedian;
+    double firstStepMs = firstStepNanos / 1e6;
+    String ompThreads = System.getenv().getOrDefault("OMP_NUM_THREADS", "unset");
+    double planeMedian = planes != null ? median(planeMs) : Double.NaN;
+    double[] partMedians = new double[partMs.length];
+    if (planes != null) {
+      for (int k = 0; k < partMs.length; k++) {
+        partMedians[k] = median(partMs[k]);
+      }
+    }
     long peakRss = peakRssBytes();
     out.printf("bench train-step: %s, batch %d, backend %s, strategy %s, OMP_NUM_THREADS=%s, data: %s%n", model, batch,
-        engine.name(), strategy, System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), loader.description());
+        engine.name(), strategy, ompThreads, loader.description());
     out.printf("  training step (data + forward + backward + SGD), %d steps after %d warm-up: median %.1f ms "
-            + "(p10 %.1f, p90 %.1f, mean %.1f) = %.0f images/s%n", steps, warmup, median, percentile(stepMs, 0.1),
-        percentile(stepMs, 0.9), mean(stepMs), batch * 1000 / median);
+            + "(p10 %.1f, p90 %.1f, mean %.1f) = %.0f images/s%n", steps, warmup, median, p10, p90, mean(stepMs),
+        imagesPerSecond);
     if (planes != null) {
-      double planeMedian = median(planeMs);
       out.printf("  BSQ: %d layers x 8 bit planes, 4-bit block activations; bit-plane work (reconstruction + its backward"
               + " + regularizer + clamp) median %.1f ms = %.1f %% of the step (medians: reconstruction %.1f, backward"
               + " %.1f, regularizer %.1f, clamp %.1f ms)%n", planes.layers(), planeMedian, 100 * planeMedian / median,
-          median(partMs[0]), median(partMs[1]), median(partMs[2]), median(partMs[3]));
+          partMedians[0], partMedians[1], partMedians[2], partMedians[3]);
     }
-    out.printf("  first step (includes kernel set-up): %.0f ms; loss %.3f -> %.3f%n", compileNanos / 1e6, firstLoss,
+    out.printf("  first step (includes kernel set-up): %.0f ms; loss %.3f -> %.3f%n", firstStepMs, firstLoss,
         lastLoss);
     out.printf("  inference (eval forward), %d batches: median %.1f ms per batch = %.0f images/s%n", inferBatches,
-        inferMedian, batch * 1000 / inferMedian);
+        inferMedian, inferImagesPerSecond);
     out.printf("  peak resident memory: %.2f GB%n", peakRss / 1e9);
     if (json) {
       Map<String, Object> o = new LinkedHashMap<>();
@@ -216,26 +220,26 @@ final class BenchCommand implements Callable<Integer> {
       o.put("strategy", strategy);
       o.put("batch", batch);
       o.put("backend", engine.name());
-      o.put("ompThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+      o.put("ompThreads", ompThreads);
       o.put("data", loader.description());
       o.put("steps", steps);
       o.put("warmup", warmup);
       o.put("msPerStepMedian", median);
-      o.put("msPerStepP10", percentile(stepMs, 0.1));
-      o.put("msPerStepP90", percentile(stepMs, 0.9));
+      o.put("msPerStepP10", p10);
+      o.put("msPerStepP90", p90);
       o.put("msPerStep", stepMs);
-      o.put("imagesPerSecond", batch * 1000 / median);
+      o.put("imagesPerSecond", imagesPerSecond);
       o.put("inferenceMsPerBatchMedian", inferMedian);
-      o.put("inferenceImagesPerSecond", batch * 1000 / inferMedian);
-      o.put("firstStepMs", compileNanos / 1e6);
+      o.put("inferenceImagesPerSecond", inferImagesPerSecond);
+      o.put("firstStepMs", firstStepMs);
       if (planes != null) {
-        o.put("bitPlaneMsMedian", median(planeMs));
-        o.put("bitPlaneShareOfStep", median(planeMs) / median);
+        o.put("bitPlaneMsMedian", planeMedian);
+        o.put("bitPlaneShareOfStep", planeMedian / median);
         o.put("bitPlaneMs", planeMs);
-        o.put("bitPlaneReconstructionMsMedian", median(partMs[0]));
-        o.put("bitPlaneBackwardMsMedian", median(partMs[1]));
-        o.put("bitPlaneRegularizerMsMedian", median(partMs[2]));
-        o.put("bitPlaneClampMsMedian", median(partMs[3]));
+        o.put("bitPlaneReconstructionMsMedian", partMedians[0]);
+        o.put("bitPlaneBackwardMsMedian", partMedians[1]);
+        o.put("bitPlaneRegularizerMsMedian", partMedians[2]);
+        o.put("bitPlaneClampMsMedian", partMedians[3]);
       }
       o.put("peakRssBytes", peakRss);
       o.put("cpu", org.bsq.core.provenance.Provenance.cpuModel());

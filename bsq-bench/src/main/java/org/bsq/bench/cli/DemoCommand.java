@@ -25,8 +25,6 @@ import org.bsq.core.train.TrainingConfig;
 import org.bsq.core.train.TrainingResult;
 import org.bsq.data.DataSet;
 import org.bsq.data.DataSets;
-import org.bsq.models.ModelOptions;
-import org.bsq.models.Models;
 import org.bsq.models.PretrainedWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,16 +77,12 @@ final class DemoCommand implements Callable<Integer> {
     if (!(bsqScale >= 0)) {
       throw new UsageException("--bsq-scale must be >= 0, was " + bsqScale);
     }
-    if (!Backends.NAMES.contains(backend)) {
-      throw new UsageException("backend name must be one of " + Backends.NAMES + ", was '" + backend + "'");
-    }
+    ModelDataOptions.checkBackendName(backend);
     PrintWriter stdout = spec.commandLine().getOut();
     PrintStream progress = json ? System.err : System.out;
     long start = System.nanoTime();
     DataSet data = DataSets.load(DATASET, null);
-    ModelOptions options = new ModelOptions(data.info().inputShape(), data.info().numClasses(),
-        ModelOptions.blockActivation("relu", 0));
-    Model model = Model.withZeroParameters(Models.create(MODEL, options));
+    Model model = ModelDataOptions.newModel(MODEL, data.info(), "relu", 0);
     Initializers.initialize(model, seed);
     LayerInventory inventory = LayerInventory.of(model.graph());
     Backend engine = Backends.byName(backend);

@@ -12,7 +12,6 @@ import org.bsq.core.train.EvaluationResult;
 import org.bsq.core.train.Evaluator;
 import org.bsq.data.DataLoader;
 import org.bsq.data.DataSet;
-import org.bsq.models.PretrainedWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,12 +57,9 @@ final class EvalCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     DataSet data = common.loadData();
     Model model = common.newModel(data.info());
-    UsageException.usage(() -> {
-      PretrainedWeights.load(weights, model.parameters(), true);
-      return null;
-    });
+    ModelDataOptions.loadWeights(weights, model);
     Backend backend = common.backend();
-    int n = limit == 0 ? data.test().size() : Math.min(limit, data.test().size());
+    int n = limit == 0 ? data.test().size() : limit;
     DataLoader test = data.testLoader(batchSize, n);
     EvaluationResult r = Evaluator.evaluate(backend, model, test);
     out.printf("%s on %s test (%d images, batch %d, %s, backend %s): top-1 %.2f %%, top-5 %.2f %%, loss %.4f, %.1f s%n",

@@ -5,11 +5,13 @@ import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.Backends;
 import org.bsq.core.engine.Model;
 import org.bsq.core.graph.Graph;
+import org.bsq.core.graph.Shape;
 import org.bsq.data.DataSet;
 import org.bsq.data.DataSetInfo;
 import org.bsq.data.DataSets;
 import org.bsq.models.ModelOptions;
 import org.bsq.models.Models;
+import org.bsq.models.PretrainedWeights;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that build a model for a data set. */
@@ -39,12 +41,8 @@ final class ModelDataOptions {
   /** Validates names before any heavy work, so usage errors come first. */
   void validate() {
     UsageException.usage(() -> DataSets.info(dataset));
-    if (!Models.names().contains(model)) {
-      throw new UsageException("unknown model '" + model + "'; known: " + Models.names());
-    }
-    if (!Backends.NAMES.contains(backend)) {
-      throw new UsageException("backend name must be one of " + Backends.NAMES + ", was '" + backend + "'");
-    }
+    checkModelName(model);
+    checkBackendName(backend);
     UsageException.usage(() -> ModelOptions.blockActivation(activation, actBits));
     DataSetInfo info = DataSets.info(dataset);
     if (info.needsDataDir() && dataDir == null) {
@@ -57,8 +55,7 @@ final class ModelDataOptions {
   }
 
   Graph graph(DataSetInfo info) {
-    ModelOptions options = new ModelOptions(info.inputShape(), info.numClasses(),
-        ModelOptions.blockActivation(activation, actBits));
+    ModelOptions options = options(info.inputShape(), info.numClasses(), activation, actBits);
     return UsageException.usage(() -> Models.create(model, options));
   }
 
@@ -68,5 +65,44 @@ final class ModelDataOptions {
 
   Backend backend() {
     return Backends.byName(backend);
+  }
+
+  /** Throws the usage error for a model name that {@link Models#names()} does not list. */
+  static void checkModelName(String model) {
+    if (!Models.names().contains(model)) {
+      throw new UsageException("unknown model '" + model + "'; known: " + Models.names());
+    }
+  }
+
+  /** Throws the usage error for a backend name that {@link Backends#NAMES} does not list. */
+  static void checkBackendName(String backend) {
+    if (!Backends.NAMES.contains(backend)) {
+      throw new UsageException("backend name must be one of " + Backends.NAMES + ", was '" + backend + "'");
+    }
+  }
+
+  /**
+   * A model with zero parameters for a data set: its input shape and class count, the given block activation.
+   * Errors of {@link Models#create} propagate unchanged (callers validate the names first).
+   */
+  static Model newModel(String model, DataSetInfo info, String activation, int actBits) {
+    return newModel(model, info.inputShape(), info.numClasses(), activation, actBits);
+  }
+
+  /** As {@link #newModel(String, DataSetInfo, String, int)}, for an input shape and class count. */
+  static Model newModel(String model, Shape inputShape, int numClasses, String activation, int actBits) {
+    return Model.withZeroParameters(Models.create(model, options(inputShape, numClasses, activation, actBits)));
+  }
+
+  /** Loads a weights folder (raw float32 + manifest.json) into {@code model}; a bad folder is a usage error. */
+  static void loadWeights(Path weights, Model model) {
+    UsageException.usage(() -> {
+      PretrainedWeights.load(weights, model.parameters(), true);
+      return null;
+    });
+  }
+
+  private static ModelOptions options(Shape inputShape, int numClasses, String activation, int actBits) {
+    return new ModelOptions(inputShape, numClasses, ModelOptions.blockActivation(activation, actBits));
   }
 }

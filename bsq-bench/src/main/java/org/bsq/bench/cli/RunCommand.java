@@ -32,9 +32,6 @@ import org.bsq.core.train.Initializers;
 import org.bsq.data.DataLoader;
 import org.bsq.data.DataSet;
 import org.bsq.data.DataSets;
-import org.bsq.models.ModelOptions;
-import org.bsq.models.Models;
-import org.bsq.models.PretrainedWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -144,15 +141,11 @@ final class RunCommand implements Callable<Integer> {
     QuantizationStrategy strategy = UsageException.usage(() -> registry.get(cfg.strategy().name()));
 
     DataSet data = DataSets.load(cfg.dataset().name(), cfg.dataset().dataDir());
-    ModelOptions options = new ModelOptions(data.info().inputShape(), data.info().numClasses(),
-        ModelOptions.blockActivation(cfg.model().activation(), cfg.model().actBits()));
-    Model model = Model.withZeroParameters(Models.create(cfg.model().name(), options));
+    Model model = ModelDataOptions.newModel(cfg.model().name(), data.info(), cfg.model().activation(),
+        cfg.model().actBits());
     Initializers.initialize(model, cfg.seed());
     if (cfg.model().weights() != null) {
-      UsageException.usage(() -> {
-        PretrainedWeights.load(cfg.model().weights(), model.parameters(), true);
-        return null;
-      });
+      ModelDataOptions.loadWeights(cfg.model().weights(), model);
     }
     int batch = cfg.dataset().batchSize();
     DataLoader train = DataLoader.builder(data.train(), batch).shuffle(true)

@@ -21,7 +21,6 @@ import org.bsq.core.train.SgdSettings;
 import org.bsq.core.train.Trainer;
 import org.bsq.core.train.TrainingConfig;
 import org.bsq.core.train.TrainingResult;
-import org.bsq.data.Augmentation;
 import org.bsq.data.DataLoader;
 import org.bsq.data.DataSet;
 import org.bsq.models.PretrainedWeights;
@@ -127,10 +126,7 @@ final class TrainCommand implements Callable<Integer> {
     Model model = common.newModel(data.info());
     Initializers.initialize(model, seed);
     if (initWeights != null) {
-      UsageException.usage(() -> {
-        PretrainedWeights.load(initWeights, model.parameters(), true);
-        return null;
-      });
+      ModelDataOptions.loadWeights(initWeights, model);
     }
     DataLoader train = DataLoader.builder(data.train(), batchSize)
         .shuffle(true)
