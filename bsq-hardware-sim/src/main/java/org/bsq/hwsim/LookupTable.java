@@ -50,7 +50,7 @@ public final class LookupTable {
       for (int w = 1; w <= maxBits; w++) {
         for (int a = 1; a <= maxBits; a++) {
           LayerResult r = simulator.layer(layer.withBits(w, a, layer.outputBits()));
-          int i = (l * maxBits + (w - 1)) * maxBits + (a - 1);
+          int i = index(maxBits, l, w, a);
           c[i] = r.totalCycles();
           e[i] = r.energyNj();
         }
@@ -67,7 +67,21 @@ public final class LookupTable {
   public List<String> layerNames() { return layerNames; }
 
   private int index(int layer, int w, int a) {
+    return index(maxBits, layer, w, a);
+  }
+
+  /** Position of entry (layer, w, a), w and a in {@code 1..maxBits}, in the flat {@code [layer][w-1][a-1]} arrays. */
+  private static int index(int maxBits, int layer, int w, int a) {
     return (layer * maxBits + (w - 1)) * maxBits + (a - 1);
+  }
+
+  /**
+   * Checks the bits, then returns the entry's position, or -1 when w or a is 0 (a 0-bit layer costs nothing). The
+   * per-scheme sums call it once per layer, so it stays a plain check plus arithmetic.
+   */
+  private int slot(int layer, int w, int a) {
+    check(w, a);
+    return w == 0 || a == 0 ? -1 : index(layer, w, a);
   }
 
   private void check(int w, int a) {
@@ -78,14 +92,14 @@ public final class LookupTable {
 
   /** Total cycles of layer {@code layer} at (w, a). */
   public long cycles(int layer, int w, int a) {
-    check(w, a);
-    return w == 0 || a == 0 ? 0 : cycles[index(layer, w, a)];
+    int i = slot(layer, w, a);
+    return i < 0 ? 0 : cycles[i];
   }
 
   /** Energy in nJ of layer {@code layer} at (w, a). */
   public double energyNj(int layer, int w, int a) {
-    check(w, a);
-    return w == 0 || a == 0 ? 0 : energy[index(layer, w, a)];
+    int i = slot(layer, w, a);
+    return i < 0 ? 0 : energy[i];
   }
 
   /** Total cycles of a scheme: the sum of its layers' entries. */
@@ -93,13 +107,9 @@ public final class LookupTable {
     lengths(weightBits, activationBits);
     long sum = 0;
     for (int l = 0; l < weightBits.length; l++) {
-      int w = weightBits[l];
-      int a = activationBits[l];
-      if (w != 0 && a != 0) {
-        if (w < 0 || w > maxBits || a < 0 || a > maxBits) {
-          check(w, a);
-        }
-        sum += cycles[(l * maxBits + (w - 1)) * maxBits + (a - 1)];
+      int i = slot(l, weightBits[l], activationBits[l]);
+      if (i >= 0) {
+        sum += cycles[i];
       }
     }
     return sum;
@@ -110,13 +120,9 @@ public final class LookupTable {
     lengths(weightBits, activationBits);
     double sum = 0;
     for (int l = 0; l < weightBits.length; l++) {
-      int w = weightBits[l];
-      int a = activationBits[l];
-      if (w != 0 && a != 0) {
-        if (w < 0 || w > maxBits || a < 0 || a > maxBits) {
-          check(w, a);
-        }
-        sum += energy[(l * maxBits + (w - 1)) * maxBits + (a - 1)];
+      int i = slot(l, weightBits[l], activationBits[l]);
+      if (i >= 0) {
+        sum += energy[i];
       }
     }
     return sum;

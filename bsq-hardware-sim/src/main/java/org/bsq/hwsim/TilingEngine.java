@@ -143,6 +143,8 @@ final class TilingEngine {
     int bw = acc.dramBitsPerCycle();
     long npf = (long) n * pf;
     long outElems = (long) batch * outH * outW * oc0;
+    double core = acc.coreNjPerCycle(a, w);
+    EnergyTable e = acc.energy();
 
     List<Candidate> cands = new ArrayList<>();
     int nB = ceilLog2(batch) + 1;
@@ -183,15 +185,14 @@ final class TilingEngine {
                 : ceilDiv(pix, v) * ceilDiv(oc, m) * k * k * ceilDiv(ic, npf);
             c.compute = essential >= 0 ? (long) Math.rint((double) tiles * base * essential) : tiles * base * steps;
             inner(c, tiles, im2col, k, m, npf, aS, wS, accBits, compat ? a : aS, compat ? w : wS,
-                compat ? null : acc.energy());
+                compat ? null : e);
             c.tileOut = Math.min(fO / accBits, outElems) * oS;
             long init = compat ? fW + fA + fO : fW + fA;
             long fin = compat ? fO : c.tileOut;
             c.lowerBound = c.compute + ceilDiv(init, bw) + ceilDiv(fin, bw);
-            EnergyTable et = acc.energy();
-            c.energyBound = (c.compute * acc.coreNjPerCycle(a, w) + c.innerW * et.wbufReadNjPerBit()
-                + fW * et.wbufWriteNjPerBit() + c.innerA * et.ibufReadNjPerBit() + fA * et.ibufWriteNjPerBit()
-                + c.innerO * (et.obufReadNjPerBit() + et.obufWriteNjPerBit()) + (fW + fA) * et.dramNjPerBit())
+            c.energyBound = (c.compute * core + c.innerW * e.wbufReadNjPerBit()
+                + fW * e.wbufWriteNjPerBit() + c.innerA * e.ibufReadNjPerBit() + fA * e.ibufWriteNjPerBit()
+                + c.innerO * (e.obufReadNjPerBit() + e.obufWriteNjPerBit()) + (fW + fA) * e.dramNjPerBit())
                 * (1 - 1e-9);
             cands.add(c);
           }
@@ -211,8 +212,6 @@ final class TilingEngine {
           : Integer.compare(x.index, y.index));
     }
 
-    double core = acc.coreNjPerCycle(a, w);
-    EnergyTable e = acc.energy();
     Counters cur = new Counters();
     Counters best = new Counters();
     Candidate bestCand = null;
@@ -245,7 +244,7 @@ final class TilingEngine {
         }
       }
     }
-    return result(acc, layer, bestCand, ORDERS[bestOrder], best, core, e, groups);
+    return result(acc, layer, bestCand, ORDERS[bestOrder], best, core, e, groups, essential);
   }
 
   /** SRAM accesses of the inner loops (order independent), with BitFusion's IS/OS/WS choice. */
@@ -399,8 +398,9 @@ final class TilingEngine {
     return d;
   }
 
+  /** {@code essential}: the essential-bit step count computed by {@link #simulate} (-1 when not applicable). */
   private static LayerResult result(Accelerator acc, WorkloadLayer layer, Candidate c, int[] order, Counters r,
-                                    double core, EnergyTable e, int g) {
+                                    double core, EnergyTable e, int g, double essential) {
     double coreNj = c.compute * core * g;
     double wbufNj = (c.innerW * e.wbufReadNjPerBit() + r.wbufW * e.wbufWriteNjPerBit()) * g;
     double ibufNj = (c.innerA * e.ibufReadNjPerBit() + r.ibufW * e.ibufWriteNjPerBit()) * g;
@@ -412,9 +412,7 @@ final class TilingEngine {
     long dramBits = (r.dramR + r.dramW) * g;
     double peak = acc.peakMacsPerCycle(layer.weightBits(), layer.inputBits());
     if (acc.pe() == PeModel.SERIAL_W_ESSENTIAL && layer.bitPlanes() != null) {
-      double ess = layer.bitPlanes().expectedGroupSteps(layer.weightBits(), acc.laneGroup())
-          * Accelerator.ceil(layer.inputBits(), acc.maxBits());
-      peak = ess > 0 ? (double) acc.rows() * acc.cols() * acc.windowLanes() / ess : 0;
+      peak = essential > 0 ? (double) acc.rows() * acc.cols() * acc.windowLanes() / essential : 0;
     }
     List<String> names = new ArrayList<>();
     for (int loop : order) {
