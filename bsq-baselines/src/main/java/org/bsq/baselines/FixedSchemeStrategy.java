@@ -9,7 +9,6 @@ import org.bsq.core.config.ConfigBinder;
 import org.bsq.core.config.Validated;
 import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.harness.Harness;
-import org.bsq.core.harness.RunRecord;
 import org.bsq.core.quant.LayerPrecision;
 import org.bsq.core.quant.QuantizationScheme;
 import org.bsq.core.strategy.QuantizationStrategy;
@@ -56,13 +55,11 @@ public final class FixedSchemeStrategy implements QuantizationStrategy {
   public StrategyOutcome run(StrategyContext context) {
     Parameters p = ConfigBinder.bind(context.parameters() == null ? ConfigBinder.emptyTree() : context.parameters(),
         Parameters.class, "strategy (scheme)");
-    List<LayerPrecision> layers = new ArrayList<>();
+    QuantizationScheme scheme;
     if (p.run() != null) {
-      RunRecord source = Harness.readRecord(p.run());
-      for (RunRecord.Layer l : source.scheme().layers()) {
-        layers.add(LayerPrecision.of(l.name(), l.weightBits(), l.activationBits()));
-      }
+      scheme = Harness.readRecord(p.run()).scheme().toQuantizationScheme();
     } else {
+      List<LayerPrecision> layers = new ArrayList<>();
       for (LayerInfo l : context.layers()) {
         Integer bits = p.weightBits().get(l.name());
         if (bits == null) {
@@ -71,8 +68,8 @@ public final class FixedSchemeStrategy implements QuantizationStrategy {
         }
         layers.add(LayerPrecision.of(l.name(), bits, bits == 32 ? 0 : p.activationBits()));
       }
+      scheme = new QuantizationScheme(layers);
     }
-    QuantizationScheme scheme = new QuantizationScheme(layers);
     scheme.checkAgainst(context.layers());
     return new StrategyOutcome(scheme, List.of(),
         Map.of("source", p.run() != null ? p.run().toString() : "config weightBits"));

@@ -233,11 +233,7 @@ final class SimulateCommand implements Callable<Integer> {
         () -> org.bsq.data.DataSets.info(experiment.path("dataset").path("name").asText()));
     ModelOptions options = new ModelOptions(data.inputShape(), data.numClasses(), ActivationSpec.relu());
     LayerInventory inv = UsageException.usage(() -> Models.inventory(model, options));
-    List<org.bsq.core.quant.LayerPrecision> layers = new java.util.ArrayList<>();
-    for (org.bsq.core.harness.RunRecord.Layer l : record.scheme().layers()) {
-      layers.add(org.bsq.core.quant.LayerPrecision.of(l.name(), l.weightBits(), l.activationBits()));
-    }
-    org.bsq.core.quant.QuantizationScheme scheme = new org.bsq.core.quant.QuantizationScheme(layers);
+    org.bsq.core.quant.QuantizationScheme scheme = record.scheme().toQuantizationScheme();
     return UsageException.usage(() -> AcceleratorCostModel.workload(scheme, inv, batch, compat));
   }
 }

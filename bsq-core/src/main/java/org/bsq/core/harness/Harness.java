@@ -185,11 +185,7 @@ public final class Harness {
   }
 
   static QuantizationScheme toScheme(List<RunRecord.Layer> layers) {
-    List<LayerPrecision> out = new ArrayList<>();
-    for (RunRecord.Layer l : layers) {
-      out.add(LayerPrecision.of(l.name(), l.weightBits(), l.activationBits()));
-    }
-    return new QuantizationScheme(out);
+    return new RunRecord.Scheme(layers).toQuantizationScheme();
   }
 
   /** Reads a run record back (the round trip of {@code run.json}). */

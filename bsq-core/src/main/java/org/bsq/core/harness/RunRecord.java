@@ -1,9 +1,12 @@
 package org.bsq.core.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bsq.core.provenance.Provenance;
+import org.bsq.core.quant.LayerPrecision;
+import org.bsq.core.quant.QuantizationScheme;
 import org.bsq.core.train.EpochRecord;
 
 /**
@@ -34,7 +37,16 @@ public record RunRecord(int formatVersion, String strategy, JsonNode config, Str
   public static final int FORMAT_VERSION = 1;
 
   /** The scheme as run.json lists it. */
-  public record Scheme(List<Layer> layers) {}
+  public record Scheme(List<Layer> layers) {
+    /** The scheme as the value type strategies and cost models use (name, weight bits, activation bits per layer). */
+    public QuantizationScheme toQuantizationScheme() {
+      List<LayerPrecision> out = new ArrayList<>();
+      for (Layer l : layers) {
+        out.add(LayerPrecision.of(l.name(), l.weightBits(), l.activationBits()));
+      }
+      return new QuantizationScheme(out);
+    }
+  }
 
   /**
    * One weight layer.
