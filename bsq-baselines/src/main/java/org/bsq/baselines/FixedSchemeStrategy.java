@@ -53,8 +53,7 @@ public final class FixedSchemeStrategy implements QuantizationStrategy {
 
   @Override
   public StrategyOutcome run(StrategyContext context) {
-    Parameters p = ConfigBinder.bind(context.parameters() == null ? ConfigBinder.emptyTree() : context.parameters(),
-        Parameters.class, "strategy (scheme)");
+    Parameters p = ConfigBinder.bind(context.parameters(), Parameters.class, "strategy (scheme)");
     QuantizationScheme scheme;
     if (p.run() != null) {
       scheme = Harness.readRecord(p.run()).scheme().toQuantizationScheme();

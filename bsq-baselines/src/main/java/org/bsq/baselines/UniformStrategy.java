@@ -41,8 +41,7 @@ public final class UniformStrategy implements QuantizationStrategy {
 
   @Override
   public StrategyOutcome run(StrategyContext context) {
-    Parameters p = context.parameters() == null ? Parameters.defaults()
-        : ConfigBinder.bind(context.parameters(), Parameters.class, "strategy (uniform)");
+    Parameters p = ConfigBinder.bind(context.parameters(), Parameters.class, "strategy (uniform)");
     return StrategyOutcome.of(QuantizationScheme.uniform(context.layers(), p.weightBits(), p.activationBits()));
   }
 }

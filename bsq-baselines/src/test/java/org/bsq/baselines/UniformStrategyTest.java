@@ -55,4 +55,18 @@ class UniformStrategyTest extends StrategyContract {
     e = assertThrows(ConfigException.class, () -> strategy().run(ctx2));
     assertEquals(2, e.problems().size(), e.problems().toString());
   }
+
+  @Test
+  void aParamsKeyWithoutValueMeansTheDefaults(@TempDir Path dir) {
+    StrategyContext ctx = context(1, dir);
+    StrategyContext empty = new StrategyContext(ctx.layers(), ctx.model(), ctx.backend(), ctx.train(),
+        ctx.validation(), ctx.cost(), ctx.budget(), ctx.seed(),
+        com.fasterxml.jackson.databind.node.NullNode.getInstance(), ctx.workDir());
+    QuantizationScheme s = strategy().run(empty).scheme();
+    UniformStrategy.Parameters d = UniformStrategy.Parameters.defaults();
+    for (LayerInfo l : ctx.layers()) {
+      assertEquals(l.projectionShortcut() ? Precision.FULL_BITS : d.weightBits(), s.get(l.name()).weightBits(),
+          l.name());
+    }
+  }
 }

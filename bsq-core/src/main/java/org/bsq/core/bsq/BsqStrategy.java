@@ -121,10 +121,9 @@ public final class BsqStrategy implements QuantizationStrategy {
           4, 0, 0);
     }
 
-    /** Binds a strategy section (null: the defaults); every problem is reported at once. */
+    /** Binds a strategy section (absent: the defaults); every problem is reported at once. */
     public static Parameters from(JsonNode node) {
-      return node == null || node.isNull() || node.isMissingNode() ? defaults()
-          : ConfigBinder.bind(node, Parameters.class, "strategy (bsq)");
+      return ConfigBinder.bind(node, Parameters.class, "strategy (bsq)");
     }
 
     @Override

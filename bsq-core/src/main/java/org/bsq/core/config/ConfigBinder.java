@@ -97,8 +97,14 @@ public final class ConfigBinder {
     }
   }
 
-  /** Binds a tree to {@code type}, or throws a {@link ConfigException} with every problem found. */
+  /**
+   * Binds a tree to {@code type}, or throws a {@link ConfigException} with every problem found. An absent section
+   * ({@code null}, a YAML key without a value, a missing node) binds as an empty mapping: the record's defaults.
+   */
   public static <T> T bind(JsonNode tree, Class<T> type, String source) {
+    if (tree == null || tree.isNull() || tree.isMissingNode()) {
+      tree = emptyTree();
+    }
     List<String> problems = new ArrayList<>();
     JsonNode merged = coerceNumbers(withDefaults(tree, type), type);
     check(merged, type, "", problems);

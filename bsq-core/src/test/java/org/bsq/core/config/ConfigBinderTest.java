@@ -99,4 +99,14 @@ class ConfigBinderTest {
         () -> ConfigBinder.load(dir.resolve("missing.yaml"), List.of(), Experiment.class));
     assertTrue(e.getMessage().contains("missing.yaml"));
   }
+
+  @Test
+  void anAbsentSectionBindsToTheDefaults() {
+    String d = Experiment.defaults().toString(); // (params binds as a JSON null node, equal in text only)
+    assertEquals(d, ConfigBinder.bind(null, Experiment.class, "t").toString());
+    assertEquals(d, ConfigBinder.bind(com.fasterxml.jackson.databind.node.NullNode.getInstance(), Experiment.class,
+        "t").toString());
+    assertEquals(d, ConfigBinder.bind(com.fasterxml.jackson.databind.node.MissingNode.getInstance(),
+        Experiment.class, "t").toString());
+  }
 }
