@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 import org.bsq.core.graph.Shape;
+import org.bsq.core.provenance.Digests;
 
 /**
  * Reader of the official CIFAR-10 "binary version": {@code data_batch_1.bin} ... {@code data_batch_5.bin} (training,

@@ -17,6 +17,7 @@ import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.bsq.core.graph.Shape;
+import org.bsq.core.provenance.Digests;
 
 /**
  * Reader (and writer) of the IDX files of MNIST and Fashion-MNIST: a big-endian header (magic, then one int per

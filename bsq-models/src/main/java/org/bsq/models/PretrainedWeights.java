@@ -11,11 +11,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +20,7 @@ import java.util.TreeSet;
 import org.bsq.core.param.Parameter;
 import org.bsq.core.param.ParameterRole;
 import org.bsq.core.param.ParameterStore;
+import org.bsq.core.provenance.Digests;
 
 /**
  * Reads and writes weights in the raw-float32 + {@code manifest.json} format of
@@ -168,10 +166,7 @@ public final class PretrainedWeights {
   }
 
   static String md5(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("MD5 is not available in this JVM", e);
-    }
+    return Digests.md5Hex(bytes);
   }
+
 }

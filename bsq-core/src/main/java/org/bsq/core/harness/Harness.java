@@ -9,10 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +21,7 @@ import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.param.Parameter;
 import org.bsq.core.param.ParameterRole;
+import org.bsq.core.provenance.Digests;
 import org.bsq.core.quant.LayerPrecision;
 import org.bsq.core.quant.QuantizationScheme;
 import org.bsq.core.strategy.SchemeCostModel;
@@ -219,8 +217,8 @@ public final class Harness {
       ObjectMapper canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
       Object tree = canonical.treeToValue(config == null ? JSON.createObjectNode() : config, Object.class);
       byte[] bytes = canonical.writeValueAsString(tree).getBytes(StandardCharsets.UTF_8);
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (IOException | NoSuchAlgorithmException ex) {
+      return Digests.sha256Label(bytes);
+    } catch (IOException ex) {
       throw new IllegalStateException("cannot hash the configuration", ex);
     }
   }
