@@ -230,6 +230,18 @@ public final class BitRepresentation {
   }
 
   /**
+   * BSQ's periodic step: {@link #requantize} with {@code maxBits}, then {@link #adjustPrecision} with
+   * {@code threshold} and plane dropping.
+   *
+   * @return the layers whose number of planes changed in either
+   */
+  public Set<String> requantizeAndAdjust(int maxBits, double threshold) {
+    Set<String> changed = new LinkedHashSet<>(requantize(maxBits));
+    changed.addAll(adjustPrecision(threshold, true));
+    return changed;
+  }
+
+  /**
    * Adjusts the precision of every converted layer ({@link BitPlanes#adjustPrecision}, weights and bias
    * independently); BSQ uses {@code threshold = 0, drop = true}.
    *

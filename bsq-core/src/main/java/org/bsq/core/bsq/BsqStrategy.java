@@ -246,8 +246,7 @@ public final class BsqStrategy implements QuantizationStrategy {
     List<EpochRecord> trajectory = List.of();
     List<Double> averageBits = new ArrayList<>();
     if (plan.epochs() == 0) {
-      bits.requantize(p.maxBits());
-      bits.adjustPrecision(p.pruningThreshold(), true);
+      bits.requantizeAndAdjust(p.maxBits(), p.pruningThreshold());
     } else {
       ParameterStore store = model.parameters();
       store.add(new Parameter(AVERAGE_BITS_BUFFER, new int[] {plan.epochs()}, ParameterRole.STRATEGY_BUFFER,
@@ -272,10 +271,11 @@ public final class BsqStrategy implements QuantizationStrategy {
     }
     QuantizationScheme scheme = bits.scheme(p.activationBits());
     Map<String, List<Double>> planes = new LinkedHashMap<>();
-    for (LayerStatistics st : bits.statistics()) {
+    List<LayerStatistics> statistics = bits.statistics();
+    for (LayerStatistics st : statistics) {
       planes.put(st.layer(), st.weightNonZeroPercent().stream().map(v -> v / 100.0).toList());
     }
-    return new StrategyOutcome(scheme, trajectory, details(p, plan, bits, trajectory, averageBits), planes);
+    return new StrategyOutcome(scheme, trajectory, details(p, plan, bits, statistics, trajectory, averageBits), planes);
   }
 
 
@@ -310,13 +310,13 @@ public final class BsqStrategy implements QuantizationStrategy {
   }
 
   private static Map<String, Object> details(Parameters p, Plan plan, BitRepresentation bits,
-      List<EpochRecord> trajectory, List<Double> averageBits) {
+      List<LayerStatistics> statistics, List<EpochRecord> trajectory, List<Double> averageBits) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("parameters", p);
     d.put("plan", plan);
     List<Map<String, Object>> layers = new ArrayList<>();
     List<String> text = new ArrayList<>();
-    for (LayerStatistics s : bits.statistics()) {
+    for (LayerStatistics s : statistics) {
       Map<String, Object> l = new LinkedHashMap<>();
       l.put("layer", s.layer());
       l.put("bits", s.bits());

@@ -75,8 +75,7 @@ public final class RequantizeHook implements EpochHook {
 
   /** Re-quantizes and adjusts precision now; returns the layers whose plane count changed. */
   public Set<String> adjust(EpochContext context) {
-    Set<String> changed = new java.util.LinkedHashSet<>(bits.requantize(maxBits));
-    changed.addAll(bits.adjustPrecision(threshold, true));
+    Set<String> changed = bits.requantizeAndAdjust(maxBits, threshold);
     if (resetAllOptimizerState) {
       context.optimizer().resetAll();
     }
