@@ -1,16 +1,12 @@
 package org.bsq.core.config;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.bsq.core.json.Json;
 
 /**
  * Binds YAML or JSON configuration to records, rejecting unknown keys and bad values with <em>every</em> problem
@@ -31,11 +28,6 @@ import java.util.TreeSet;
  * as YAML scalars.
  */
 public final class ConfigBinder {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(com.fasterxml.jackson.databind.MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS);
-
   private ConfigBinder() {}
 
   /** An empty mapping, to bind a record from its defaults only. */
@@ -43,75 +35,123 @@ public final class ConfigBinder {
     return JsonNodeFactory.instance.objectNode();
   }
 
-  /** Reads a YAML (or JSON) file, applies {@code key=value} overrides and binds it to {@code type}. */
+  /**
+   * Reads a YAML (or JSON) file ({@link ConfigDocument#read}), applies {@code key=value} overrides and binds it to
+   * {@code type}, resolving relative paths by the document's rule.
+   */
   public static <T> T load(Path file, List<String> overrides, Class<T> type) {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("config file must exist, was '" + file + "'");
-    }
-    JsonNode tree;
-    try {
-      tree = YAML.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new ConfigException(file.toString(), List.of("cannot parse: " + e.getMessage().lines().findFirst()
-          .orElse("syntax error")));
-    }
-    if (tree == null || tree.isMissingNode() || tree.isNull()) {
-      tree = JsonNodeFactory.instance.objectNode();
-    }
-    if (!tree.isObject()) {
-      throw new ConfigException(file.toString(), List.of("top level must be a mapping of keys, was " + tree.getNodeType()));
-    }
-    applyOverrides((ObjectNode) tree, overrides, file.toString());
-    return bind(tree, type, file.toString());
+    return bind(ConfigDocument.read(file).withOverrides(overrides), "", type);
   }
 
-  /** Applies {@code a.b.c=value} overrides to a tree (creating intermediate mappings). */
-  public static void applyOverrides(ObjectNode tree, List<String> overrides, String source) {
-    List<String> problems = new ArrayList<>();
-    for (String o : overrides) {
-      int eq = o.indexOf('=');
-      if (eq <= 0) {
-        problems.add("override must look like key.path=value, was '" + o + "'");
-        continue;
+  /**
+   * Binds the subtree at the dotted key path {@code at} ("" for the whole document) to {@code type}, or throws a
+   * {@link ConfigException} listing every problem with its full key path and where it came from (line and column, or
+   * {@code --set}). {@code Path}-typed keys are resolved to absolute paths first ({@link ConfigDocument#resolvePath}).
+   */
+  public static <T> T bind(ConfigDocument doc, String at, Class<T> type) {
+    JsonNode sub = doc.tree();
+    if (!at.isEmpty()) {
+      for (String part : at.split("\\.")) {
+        sub = sub == null ? null : sub.get(part);
       }
-      String[] path = o.substring(0, eq).trim().split("\\.");
-      String raw = o.substring(eq + 1);
-      JsonNode value;
-      try {
-        value = raw.isEmpty() ? JsonNodeFactory.instance.textNode("") : YAML.readTree(raw);
-      } catch (IOException e) {
-        value = JsonNodeFactory.instance.textNode(raw);
-      }
-      ObjectNode node = tree;
-      for (int i = 0; i < path.length - 1; i++) {
-        JsonNode child = node.get(path[i]);
-        if (child == null || !child.isObject()) {
-          child = node.putObject(path[i]);
-        }
-        node = (ObjectNode) child;
-      }
-      node.set(path[path.length - 1], value);
     }
-    if (!problems.isEmpty()) {
-      throw new ConfigException(source, problems);
+    if (sub == null || sub.isNull() || sub.isMissingNode()) {
+      sub = emptyTree();
+    }
+    resolvePaths(sub, type, at, doc);
+    try {
+      return bind(sub, type, doc.source());
+    } catch (ConfigException e) {
+      List<String> located = new ArrayList<>();
+      for (String problem : e.problems()) {
+        located.add(locate(prefixed(at, problem), doc));
+      }
+      throw new ConfigException(doc.source(), located);
+    }
+  }
+
+  private static String prefixed(String at, String problem) {
+    if (at.isEmpty()) {
+      return problem;
+    }
+    if (problem.startsWith("(top level)")) {
+      return at + problem.substring("(top level)".length());
+    }
+    return problem.contains(": ") ? at + "." + problem : at + ": " + problem;
+  }
+
+  private static String locate(String problem, ConfigDocument doc) {
+    int colon = problem.indexOf(": ");
+    if (colon <= 0) {
+      return problem;
+    }
+    String origin = doc.origin(problem.substring(0, colon));
+    if (origin == null) {
+      return problem;
+    }
+    return problem + (ConfigDocument.OVERRIDE.equals(origin) ? " (from --set)" : " (" + origin + ")");
+  }
+
+  /** Rewrites every relative path of a {@code Path}-typed key under {@code node} to an absolute one (in place). */
+  private static void resolvePaths(JsonNode node, Type type, String path, ConfigDocument doc) {
+    Class<?> raw = rawClass(type);
+    if (node == null) {
+      return;
+    }
+    if (raw.isRecord() && node.isObject()) {
+      ObjectNode obj = (ObjectNode) node;
+      for (RecordComponent rc : raw.getRecordComponents()) {
+        JsonNode child = obj.get(rc.getName());
+        String childPath = join(path, rc.getName());
+        if (child != null && child.isTextual() && rawClass(rc.getGenericType()) == Path.class) {
+          obj.put(rc.getName(), doc.resolvePath(childPath, child.asText()).toString());
+        } else {
+          resolvePaths(child, rc.getGenericType(), childPath, doc);
+        }
+      }
+    } else if (List.class.isAssignableFrom(raw) && node.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode arr = (com.fasterxml.jackson.databind.node.ArrayNode) node;
+      Type element = typeArgument(type, 0);
+      for (int i = 0; i < arr.size(); i++) {
+        String childPath = path + "[" + i + "]";
+        if (arr.get(i).isTextual() && rawClass(element) == Path.class) {
+          arr.set(i, JsonNodeFactory.instance.textNode(doc.resolvePath(childPath, arr.get(i).asText()).toString()));
+        } else {
+          resolvePaths(arr.get(i), element, childPath, doc);
+        }
+      }
+    } else if (Map.class.isAssignableFrom(raw) && node.isObject()) {
+      ObjectNode obj = (ObjectNode) node;
+      Type value = typeArgument(type, 1);
+      List<String> keys = new ArrayList<>();
+      obj.fieldNames().forEachRemaining(keys::add);
+      for (String k : keys) {
+        String childPath = join(path, k);
+        if (obj.get(k).isTextual() && rawClass(value) == Path.class) {
+          obj.put(k, doc.resolvePath(childPath, obj.get(k).asText()).toString());
+        } else {
+          resolvePaths(obj.get(k), value, childPath, doc);
+        }
+      }
     }
   }
 
   /**
    * Binds a tree to {@code type}, or throws a {@link ConfigException} with every problem found. An absent section
    * ({@code null}, a YAML key without a value, a missing node) binds as an empty mapping: the record's defaults.
+   * Paths are taken as written (see {@link #bind(ConfigDocument, String, Class)} for the file rule).
    */
   public static <T> T bind(JsonNode tree, Class<T> type, String source) {
     if (tree == null || tree.isNull() || tree.isMissingNode()) {
       tree = emptyTree();
     }
     List<String> problems = new ArrayList<>();
-    JsonNode merged = coerceNumbers(withDefaults(tree, type), type);
+    JsonNode merged = coerceNumbers(withDefaults(tree.deepCopy(), type), type);
     check(merged, type, "", problems);
     if (problems.isEmpty()) {
       T value;
       try {
-        value = JSON.treeToValue(merged, type);
+        value = Json.config().treeToValue(merged, type);
       } catch (IOException | IllegalArgumentException e) {
         Throwable root = e;
         while (root.getCause() != null) {
@@ -133,7 +173,7 @@ public final class ConfigBinder {
     if (defaults == null || !tree.isObject()) {
       return tree;
     }
-    ObjectNode base = JSON.valueToTree(defaults);
+    ObjectNode base = Json.config().valueToTree(defaults);
     merge(base, (ObjectNode) tree);
     return base;
   }
@@ -269,6 +309,8 @@ public final class ConfigBinder {
     } else if (raw == double.class || raw == Double.class || raw == float.class || raw == Float.class) {
       if (!node.isNumber()) {
         problems.add(at + ": must be a number, was " + describe(node));
+      } else if (!Double.isFinite(node.asDouble())) {
+        problems.add(at + ": must be a finite number, was " + describe(node));
       }
     } else if (raw.isEnum()) {
       List<String> names = Arrays.stream(raw.getEnumConstants()).map(c -> ((Enum<?>) c).name().toLowerCase()).toList();
@@ -309,6 +351,9 @@ public final class ConfigBinder {
     }
     if (node.isContainerNode()) {
       return node.isArray() ? "a list" : "a mapping";
+    }
+    if (node.isNumber()) {
+      return String.valueOf(node.numberValue());
     }
     return node.toString();
   }

@@ -74,12 +74,16 @@ class ConfigBinderTest {
         """), List.of(), Experiment.class));
     List<String> p = ex.problems();
     assertEquals(6, p.size(), String.join("\n", p));
-    assertTrue(p.contains("model.nmae: unknown key; known keys here: [name, weights]"), p.toString());
-    assertTrue(p.contains("schedule.kind: must be one of [step, cosine], was 'linear'"), p.toString());
-    assertTrue(p.contains("schedule.milestones[1]: must be an integer, was 'ten'"), p.toString());
-    assertTrue(p.contains("seed: must be an integer, was 'abc'"), p.toString());
-    assertTrue(p.contains("resume: must be true or false, was 1"), p.toString());
-    assertTrue(p.stream().anyMatch(s -> s.startsWith("colour: unknown key")), p.toString());
+    // every problem names its key and where the key is in the file
+    assertTrue(p.contains("model.nmae: unknown key; known keys here: [name, weights] (line 2, column 3)"),
+        p.toString());
+    assertTrue(p.contains("schedule.kind: must be one of [step, cosine], was 'linear' (line 4, column 3)"),
+        p.toString());
+    assertTrue(p.contains("schedule.milestones[1]: must be an integer, was 'ten' (line 5, column 20)"), p.toString());
+    assertTrue(p.contains("seed: must be an integer, was 'abc' (line 6, column 1)"), p.toString());
+    assertTrue(p.contains("resume: must be true or false, was 1 (line 7, column 1)"), p.toString());
+    assertTrue(p.stream().anyMatch(s -> s.startsWith("colour: unknown key") && s.endsWith("(line 8, column 1)")),
+        p.toString());
     assertTrue(ex.getMessage().startsWith(dir.resolve("c.yaml") + " has 6 problems:"), ex.getMessage());
   }
 
@@ -87,7 +91,77 @@ class ConfigBinderTest {
   void recordValidationRunsAfterBindingWithThePath(@TempDir Path dir) throws IOException {
     ConfigException ex = assertThrows(ConfigException.class,
         () -> ConfigBinder.load(write(dir, "schedule: {lr: -1}\n"), List.of(), Experiment.class));
-    assertEquals(List.of("schedule.lr: must be > 0, was -1.0"), ex.problems());
+    assertEquals(List.of("schedule.lr: must be > 0, was -1.0 (line 1, column 12)"), ex.problems());
+    ConfigException fromSet = assertThrows(ConfigException.class,
+        () -> ConfigBinder.load(write(dir, "schedule: {lr: 1}\n"), List.of("schedule.lr=-2"), Experiment.class));
+    assertEquals(List.of("schedule.lr: must be > 0, was -2.0 (from --set)"), fromSet.problems());
+  }
+
+  @Test
+  void anEmptyOrCommentOnlyFileIsAnError(@TempDir Path dir) throws IOException {
+    for (String text : new String[] {"", "# only a comment\n\n# and another\n", "---\n"}) {
+      ConfigException ex = assertThrows(ConfigException.class,
+          () -> ConfigBinder.load(write(dir, text), List.of(), Experiment.class), "'" + text + "'");
+      assertTrue(ex.getMessage().contains("the file is empty or holds only comments"), ex.getMessage());
+    }
+  }
+
+  @Test
+  void syntaxErrorsNameLineColumnAndKey(@TempDir Path dir) throws IOException {
+    ConfigException ex = assertThrows(ConfigException.class, () -> ConfigBinder.load(write(dir, """
+        seed: 1
+        model: {name: [resnet20
+        """), List.of(), Experiment.class));
+    String problem = ex.problems().get(0);
+    assertTrue(problem.startsWith("cannot parse: line 2, column 24 (in model.name[0])"), problem);
+    assertTrue(problem.contains("while parsing a flow sequence; expected ',' or ']'"), problem);
+
+    ConfigException nested = assertThrows(ConfigException.class,
+        () -> ConfigBinder.load(write(dir, "schedule:\n  kind: step: cosine\n"), List.of(), Experiment.class));
+    assertTrue(nested.problems().get(0).startsWith("cannot parse: line 2, column 13 (in schedule.kind)"),
+        nested.problems().get(0));
+
+    ConfigException duplicate = assertThrows(ConfigException.class,
+        () -> ConfigBinder.load(write(dir, "seed: 1\nseed: 2\n"), List.of(), Experiment.class));
+    assertTrue(duplicate.problems().get(0).contains("Duplicate field 'seed'"), duplicate.problems().get(0));
+    assertTrue(duplicate.problems().get(0).contains("line 2"), duplicate.problems().get(0));
+  }
+
+  @Test
+  void nonFiniteNumbersAreRejectedWithTheirKeyAndLine(@TempDir Path dir) throws IOException {
+    ConfigException ex = assertThrows(ConfigException.class, () -> ConfigBinder.load(write(dir, """
+        schedule:
+          lr: .nan
+        extra: {a: .inf, b: -.Inf, c: 1.5}
+        """), List.of(), Experiment.class));
+    assertEquals(List.of("schedule.lr: must be a finite number, was '.nan' (line 2, column 7)",
+        "extra.a: must be a finite number, was '.inf' (line 3, column 12)",
+        "extra.b: must be a finite number, was '-.Inf' (line 3, column 21)"), ex.problems());
+    ConfigException set = assertThrows(ConfigException.class,
+        () -> ConfigBinder.load(write(dir, "seed: 1\n"), List.of("schedule.lr=.nan"), Experiment.class));
+    assertEquals(List.of("--set schedule.lr: must be a finite number, was '.nan'"), set.problems());
+    ConfigException json = assertThrows(ConfigException.class, () -> ConfigBinder.bind(
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().set("schedule",
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("lr", Double.NaN)),
+        Experiment.class, "t"));
+    assertEquals(List.of("schedule.lr: must be a finite number, was NaN"), json.problems());
+  }
+
+  @Test
+  void relativePathsInTheFileAreRelativeToTheFileAndOnTheCommandLineToTheWorkingDirectory(@TempDir Path dir)
+      throws IOException {
+    Path sub = Files.createDirectories(dir.resolve("configs"));
+    Path file = sub.resolve("c.yaml");
+    Files.writeString(file, "model: {weights: ../data/w}\n");
+    Experiment fromFile = ConfigBinder.load(file, List.of(), Experiment.class);
+    assertEquals(dir.resolve("data/w").toAbsolutePath().normalize(), fromFile.model().weights());
+    Experiment fromSet = ConfigBinder.load(file, List.of("model.weights=runs/w"), Experiment.class);
+    assertEquals(Path.of("runs/w").toAbsolutePath().normalize(), fromSet.model().weights());
+    Experiment wholeSection = ConfigBinder.load(file, List.of("model={name: x, weights: w2}"), Experiment.class);
+    assertEquals(Path.of("w2").toAbsolutePath().normalize(), wholeSection.model().weights(),
+        "a key inside an overridden section came from the command line");
+    Files.writeString(file, "model: {weights: /abs/./w}\n");
+    assertEquals(Path.of("/abs/w"), ConfigBinder.load(file, List.of(), Experiment.class).model().weights());
   }
 
   @Test
