@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.bsq.core.config.ConfigBinder;
 import org.bsq.core.config.Validated;
 import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.harness.Harness;
@@ -52,8 +51,13 @@ public final class FixedSchemeStrategy implements QuantizationStrategy {
   }
 
   @Override
+  public Class<Parameters> parametersType() {
+    return Parameters.class;
+  }
+
+  @Override
   public StrategyOutcome run(StrategyContext context) {
-    Parameters p = ConfigBinder.bind(context.parameters(), Parameters.class, "strategy (scheme)");
+    Parameters p = context.parameters(Parameters.class);
     QuantizationScheme scheme;
     if (p.run() != null) {
       scheme = Harness.readRecord(p.run()).scheme().toQuantizationScheme();

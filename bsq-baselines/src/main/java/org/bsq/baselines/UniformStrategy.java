@@ -1,7 +1,6 @@
 package org.bsq.baselines;
 
 import java.util.List;
-import org.bsq.core.config.ConfigBinder;
 import org.bsq.core.config.Validated;
 import org.bsq.core.quant.QuantizationScheme;
 import org.bsq.core.strategy.QuantizationStrategy;
@@ -40,8 +39,13 @@ public final class UniformStrategy implements QuantizationStrategy {
   }
 
   @Override
+  public Class<Parameters> parametersType() {
+    return Parameters.class;
+  }
+
+  @Override
   public StrategyOutcome run(StrategyContext context) {
-    Parameters p = ConfigBinder.bind(context.parameters(), Parameters.class, "strategy (uniform)");
+    Parameters p = context.parameters(Parameters.class);
     return StrategyOutcome.of(QuantizationScheme.uniform(context.layers(), p.weightBits(), p.activationBits()));
   }
 }

@@ -23,6 +23,7 @@ import org.bsq.core.engine.Model;
 import org.bsq.core.engine.SoftmaxCrossEntropy;
 import org.bsq.core.engine.WeightSource;
 import org.bsq.core.graph.Shape;
+import org.bsq.core.json.Json;
 import org.bsq.core.train.Initializers;
 import org.bsq.core.train.SgdOptimizer;
 import org.bsq.core.train.SgdSettings;

@@ -1,19 +1,28 @@
 package org.bsq.bench.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.bsq.core.config.ConfigDocument;
 import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.Backends;
 import org.bsq.core.engine.Model;
 import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.harness.RunFolder;
 import org.bsq.core.harness.RunRecord;
+import org.bsq.core.json.Json;
 import org.bsq.core.train.ConsoleProgress;
 import org.bsq.core.train.EpochRecord;
 import org.bsq.core.train.EvaluationResult;
@@ -115,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
     meta.put("top1", last.top1());
     meta.put("top5", last.top5());
     PretrainedWeights.save(out.resolve("weights"), model.parameters(), meta);
-    Json.write(out.resolve("history.json"), result);
+    Json.writeFile(out.resolve("history.json"), result);
     double seconds = (System.nanoTime() - start) / 1e9;
 
     stdout.println();
@@ -132,10 +141,15 @@ final class DemoCommand implements Callable<Integer> {
 
     RunRecord bsq = null;
     if (bsqScale > 0) {
-      ExperimentConfig cfg = recipe(out.resolve("weights"), engine.name());
+      PreparedRun run = PreparedRun.of(recipe(out.resolve("weights"), engine.name()), bsqScale);
+      RunFolder folder = RunFolder.at(out.resolve("bsq"));
+      if (Files.exists(folder.dir()) && !run.sameRunAs(folder)) {
+        progress.printf("%nreplacing the previous demo's BSQ run in %s (it started from other float weights or "
+            + "settings)%n", folder.dir());
+        deleteRecursively(folder.dir());
+      }
       progress.printf("%nBSQ from this float model (%s, budget scale %s)%n", RECIPE.substring(1), bsqScale);
-      bsq = RunCommand.execute(cfg, new ObjectMapper().valueToTree(cfg), bsqScale, out.resolve("bsq"), progress,
-          System.console() != null && !json);
+      bsq = run.runIn(folder.dir(), progress, System.console() != null && !json, "bsq demo --out " + out);
       RunCommand.report(stdout, bsq);
       stdout.printf("%n  Summary: float %.2f %% at 32 bits -> BSQ %.2f %% at %.2f average bits (%.2fx smaller, paper "
               + "metric; %.2fx whole model). Run record: %s%n", 100 * last.top1(), 100 * bsq.metrics().top1(),
@@ -162,18 +176,26 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** The shipped recipe with the float weights just trained and the demo's backend. */
-  static ExperimentConfig recipe(Path floatWeights, String backendName) {
-    try (java.io.InputStream in = DemoCommand.class.getResourceAsStream(RECIPE)) {
+  static ConfigDocument recipe(Path floatWeights, String backendName) {
+    try (InputStream in = DemoCommand.class.getResourceAsStream(RECIPE)) {
       if (in == null) {
         throw new IllegalStateException("the demo recipe " + RECIPE + " is missing from the class path; rebuild");
       }
-      com.fasterxml.jackson.databind.JsonNode tree =
-          new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(in);
-      org.bsq.core.config.ConfigBinder.applyOverrides((com.fasterxml.jackson.databind.node.ObjectNode) tree,
-          List.of("model.weights=" + floatWeights.toAbsolutePath(), "backend=" + backendName), RECIPE);
-      return org.bsq.core.config.ConfigBinder.bind(tree, ExperimentConfig.class, RECIPE);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read the demo recipe " + RECIPE, e);
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return ConfigDocument.parse(text, RECIPE, Path.of("").toAbsolutePath())
+          .withOverrides(List.of("model.weights=" + floatWeights.toAbsolutePath(), "backend=" + backendName));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the demo recipe " + RECIPE, e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + dir + ": " + e.getMessage(), e);
     }
   }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.Model;
+import org.bsq.core.json.Json;
 import org.bsq.core.train.EvaluationResult;
 import org.bsq.core.train.Evaluator;
 import org.bsq.data.DataLoader;

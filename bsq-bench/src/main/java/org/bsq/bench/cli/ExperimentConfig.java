@@ -12,7 +12,9 @@ import org.bsq.models.Models;
 
 /**
  * An experiment file ({@code bsq run CONFIG.yaml}). Every key has a default (see {@link #defaults()}); unknown keys and
- * bad values are rejected with every problem listed. Relative paths are resolved against the working directory.
+ * bad values are rejected with every problem listed. A relative path in the file is relative to the file's folder; a
+ * relative path given with {@code --set} is relative to the working directory ({@link
+ * org.bsq.core.config.ConfigDocument}).
  *
  * @param model the model and its starting weights
  * @param dataset the data set and its loading
@@ -41,9 +43,11 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
    * @param augment use the data set's default augmentation for training
    * @param limitTrain use only the first N training images (0 = all)
    * @param limitTest evaluate on the first N test images (0 = all)
+   * @param download fetch the data set's official archive into {@code dataDir} when its files are missing (CIFAR-10;
+   *     off by default: nothing is downloaded unless asked)
    */
   public record DatasetSection(String name, Path dataDir, int batchSize, boolean augment, int limitTrain,
-                               int limitTest) {}
+                               int limitTest, boolean download) {}
 
   /**
    * @param name strategy name (bsq list strategies)
@@ -54,7 +58,7 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
 
   public static ExperimentConfig defaults() {
     return new ExperimentConfig(new ModelSection("small-cnn", null, "relu", 0),
-        new DatasetSection(DataSets.EMBEDDED, null, 128, true, 0, 0),
+        new DatasetSection(DataSets.EMBEDDED, null, 128, true, 0, 0, false),
         new StrategySection("uniform", 0, null), FinetuneSettings.defaults(), 42, "auto", List.of());
   }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.Model;
+import org.bsq.core.json.Json;
 import org.bsq.core.train.ConsoleProgress;
 import org.bsq.core.train.EvaluationResult;
 import org.bsq.core.train.Initializers;
@@ -171,7 +172,7 @@ final class TrainCommand implements Callable<Integer> {
       meta.put("top5", last.top5());
     }
     PretrainedWeights.save(runDir.resolve("weights"), model.parameters(), meta);
-    Json.write(runDir.resolve("history.json"), result);
+    Json.writeFile(runDir.resolve("history.json"), result);
     stdout.printf("%s on %s: top-1 %.2f %%, top-5 %.2f %% after %d of %d epochs (%.1f s). Weights: %s%n",
         common.model, common.dataset, last == null ? Double.NaN : 100 * last.top1(),
         last == null ? Double.NaN : 100 * last.top5(), result.completedEpochs(), epochs, result.seconds(),

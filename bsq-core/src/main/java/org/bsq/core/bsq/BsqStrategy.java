@@ -65,9 +65,10 @@ import org.bsq.core.train.TrainingResult;
  * bits, scale, % non-zero {@code p - n} per plane MSB first, bias bits and planes, as the reference's
  * {@code print_stat}), {@code layerStatistics} (the same as printed text), {@code regularizerPerEpoch} (mean of
  * {@code alpha * R / TP} over the epoch's steps), {@code averageBitsPerEpoch} (the reference's {@code TB / TP} during
- * each epoch), {@code finalAverageBits}, {@code finalCompression}, {@code totalParams}, {@code totalBits} (the
- * reference's bookkeeping after the final adjustment: a linear bias counts at its own precision and a pruned layer at
- * 1 bit, so these can differ slightly from the scheme's figures).
+ * each epoch), {@code referenceBookkeeping} ({@code averageBits}, {@code compression}, {@code totalParams},
+ * {@code totalBits}: the reference's {@code TB / TP} bookkeeping after the final adjustment, where a linear bias counts
+ * at its own precision and a pruned layer at 1 bit, so it can differ slightly from the run record's {@code avgBits},
+ * the one definition the project reports; see docs/algorithm.md).
  */
 public final class BsqStrategy implements QuantizationStrategy {
   /** Registered name. */
@@ -123,7 +124,7 @@ public final class BsqStrategy implements QuantizationStrategy {
 
     /** Binds a strategy section (absent: the defaults); every problem is reported at once. */
     public static Parameters from(JsonNode node) {
-      return ConfigBinder.bind(node, Parameters.class, "strategy (bsq)");
+      return ConfigBinder.bind(node, Parameters.class, "strategy.params (bsq)");
     }
 
     @Override
@@ -238,8 +239,13 @@ public final class BsqStrategy implements QuantizationStrategy {
   }
 
   @Override
+  public Class<Parameters> parametersType() {
+    return Parameters.class;
+  }
+
+  @Override
   public StrategyOutcome run(StrategyContext context) {
-    Parameters p = Parameters.from(context.parameters());
+    Parameters p = context.parameters(Parameters.class);
     Plan plan = Plan.of(p, context.budget().epochs(), context.train().batchesPerEpoch());
     Model model = context.model();
     BitRepresentation bits = BitRepresentation.install(model, p.initialBits());
@@ -331,10 +337,12 @@ public final class BsqStrategy implements QuantizationStrategy {
     d.put("layerStatistics", text);
     d.put("regularizerPerEpoch", trajectory.stream().map(r -> r.trainObjective() - r.trainLoss()).toList());
     d.put("averageBitsPerEpoch", List.copyOf(averageBits));
-    d.put("finalAverageBits", bits.averageBits());
-    d.put("finalCompression", bits.compression());
-    d.put("totalParams", bits.totalParams());
-    d.put("totalBits", bits.totalBits());
+    Map<String, Object> reference = new LinkedHashMap<>();
+    reference.put("averageBits", bits.averageBits());
+    reference.put("compression", bits.compression());
+    reference.put("totalParams", bits.totalParams());
+    reference.put("totalBits", bits.totalBits());
+    d.put("referenceBookkeeping", reference);
     return d;
   }
 }

@@ -1,12 +1,6 @@
 package org.bsq.core.harness;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +13,7 @@ import org.bsq.core.finetune.FixedPrecisionWeightSource;
 import org.bsq.core.finetune.SchemeInstaller;
 import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.json.Json;
 import org.bsq.core.param.Parameter;
 import org.bsq.core.param.ParameterRole;
 import org.bsq.core.provenance.Digests;
@@ -50,9 +45,8 @@ import org.bsq.core.train.TrainingResult;
 public final class Harness {
   /** File name of the run record. */
   public static final String RUN_JSON = "run.json";
-
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  /** Sub-folder of the run folder with the final model (parameters only), as evaluated for the run record. */
+  public static final String MODEL_DIR = "model";
 
   private final List<TrainingListener> listeners;
 
@@ -65,8 +59,30 @@ public final class Harness {
                        Map<String, List<Double>> weightPlaneNonZero, double top1Float, double top1BeforeFinetune,
                        double seconds) {}
 
+  /**
+   * Runs the experiment into {@code e.runDir()} and returns its record. If anything fails after the start, a record
+   * with status {@code failed}, the phase and the error is written as {@code run.json} and the error rethrown; the
+   * checkpoints stay, so running the same experiment again continues from them.
+   */
   public RunRecord run(Experiment e) {
     long start = System.nanoTime();
+    String[] phase = {"strategy"};
+    try {
+      return runPhases(e, start, phase);
+    } catch (RuntimeException | Error ex) {
+      try {
+        RunRecord failed = RunRecord.failed(e.strategyName(), e.config(), hash(e.config()), e.context().seed(),
+            e.budgetScale(), e.provenance(), new RunRecord.Failure(phase[0], ex.getClass().getName(),
+                String.valueOf(ex.getMessage()), (System.nanoTime() - start) / 1e9));
+        Json.writeFile(e.runDir().resolve(RUN_JSON), failed);
+      } catch (RuntimeException | Error suppressed) {
+        ex.addSuppressed(suppressed);
+      }
+      throw ex;
+    }
+  }
+
+  private RunRecord runPhases(Experiment e, long start, String[] phase) {
     Model model = e.context().model();
     LayerInventory inventory = e.context().layers();
     Path strategyDir = e.runDir().resolve("strategy");
@@ -74,29 +90,34 @@ public final class Harness {
     Path snapshot = strategyDir.resolve("model");
     double evalSeconds = 0;
 
-    StrategyPhase phase;
+    StrategyPhase phaseResult;
     if (Files.isRegularFile(outcomeFile)) {
-      phase = read(outcomeFile, StrategyPhase.class);
-      installFixedScheme(model, toScheme(phase.scheme()));
+      phaseResult = Json.readFile(outcomeFile, StrategyPhase.class);
+      installFixedScheme(model, toScheme(phaseResult.scheme()));
       Checkpoint.read(snapshot).restoreParameters(model.parameters());
     } else {
+      phase[0] = "evaluation";
       EvaluationResult floatEval = Evaluator.evaluate(e.context().backend(), model, e.test());
       evalSeconds += floatEval.seconds();
+      phase[0] = "strategy";
       long t1 = System.nanoTime();
       StrategyOutcome outcome = e.strategy().run(e.context());
       double strategySeconds = (System.nanoTime() - t1) / 1e9;
       outcome.scheme().checkAgainst(inventory);
       installFixedScheme(model, outcome.scheme());
+      phase[0] = "evaluation";
       EvaluationResult before = Evaluator.evaluate(e.context().backend(), model, e.test());
       evalSeconds += before.seconds();
-      phase = new StrategyPhase(layers(outcome.scheme(), inventory), outcome.trajectory(),
-          JSON.valueToTree(outcome.details()), outcome.weightPlaneNonZero(), floatEval.top1(), before.top1(),
+      phaseResult = new StrategyPhase(layers(outcome.scheme(), inventory), outcome.trajectory(),
+          Json.files().valueToTree(outcome.details()), outcome.weightPlaneNonZero(), floatEval.top1(), before.top1(),
           strategySeconds);
       Checkpoint.ofParameters(model.parameters()).write(snapshot);
-      write(outcomeFile, phase);
+      Json.writeFile(outcomeFile, phaseResult);
     }
-    QuantizationScheme scheme = toScheme(phase.scheme());
+    StrategyPhase done = phaseResult;
+    QuantizationScheme scheme = toScheme(done.scheme());
 
+    phase[0] = "finetune";
     long f0 = System.nanoTime();
     List<EpochRecord> finetuneHistory = List.of();
     double fe = e.finetune().epochs() * e.budgetScale();
@@ -106,24 +127,28 @@ public final class Harness {
     }
     double finetuneSeconds = (System.nanoTime() - f0) / 1e9;
 
+    phase[0] = "evaluation";
     EvaluationResult last = Evaluator.evaluate(e.context().backend(), model, e.test());
     evalSeconds += last.seconds();
+    Checkpoint.ofParameters(model.parameters()).write(e.runDir().resolve(MODEL_DIR));
+    phase[0] = "pricing";
     Map<String, Map<String, Double>> cost = new LinkedHashMap<>();
     for (SchemeCostModel c : e.costModels()) {
       cost.put(c.name(), c.price(scheme, inventory,
-          phase.weightPlaneNonZero() == null ? Map.of() : phase.weightPlaneNonZero()));
+          done.weightPlaneNonZero() == null ? Map.of() : done.weightPlaneNonZero()));
     }
     Map<String, Object> details = new LinkedHashMap<>();
-    phase.details().fields().forEachRemaining(f -> details.put(f.getKey(), f.getValue()));
-    RunRecord record = new RunRecord(RunRecord.FORMAT_VERSION, e.strategyName(), e.config(), hash(e.config()),
-        e.context().seed(), e.budgetScale(), e.provenance(), new RunRecord.Scheme(phase.scheme()),
-        new RunRecord.Metrics(phase.top1Float(), phase.top1BeforeFinetune(), last.top1(), last.top5(), last.loss(),
+    done.details().fields().forEachRemaining(f -> details.put(f.getKey(), f.getValue()));
+    RunRecord record = new RunRecord(RunRecord.FORMAT_VERSION, RunRecord.STATUS_FINISHED, null, e.strategyName(),
+        e.config(), hash(e.config()), e.context().seed(), e.budgetScale(), e.provenance(),
+        new RunRecord.Scheme(done.scheme()),
+        new RunRecord.Metrics(done.top1Float(), done.top1BeforeFinetune(), last.top1(), last.top5(), last.loss(),
             last.samples()),
         new RunRecord.Compression(scheme.compression(inventory), scheme.wholeModelCompression(inventory),
             scheme.wholeModelBits(inventory)),
-        scheme.averageBits(inventory), cost, new RunRecord.Trajectory(phase.trajectory(), finetuneHistory), details,
-        new RunRecord.Timings(phase.seconds(), finetuneSeconds, evalSeconds, (System.nanoTime() - start) / 1e9));
-    write(e.runDir().resolve(RUN_JSON), record);
+        scheme.averageBits(inventory), cost, new RunRecord.Trajectory(done.trajectory(), finetuneHistory), details,
+        new RunRecord.Timings(done.seconds(), finetuneSeconds, evalSeconds, (System.nanoTime() - start) / 1e9));
+    Json.writeFile(e.runDir().resolve(RUN_JSON), record);
     return record;
   }
 
@@ -186,40 +211,26 @@ public final class Harness {
     return new RunRecord.Scheme(layers).toQuantizationScheme();
   }
 
-  /** Reads a run record back (the round trip of {@code run.json}). */
+  /** Reads a run record back (the round trip of {@code run.json}); the record may be a failed run's. */
   public static RunRecord readRecord(Path file) {
-    return read(file, RunRecord.class);
+    return Json.readFile(file, RunRecord.class);
   }
 
-  static <T> T read(Path file, Class<T> type) {
-    try {
-      return JSON.readValue(file.toFile(), type);
-    } catch (IOException ex) {
-      throw new UncheckedIOException("cannot read " + file + ": " + ex.getMessage(), ex);
+  /**
+   * Reads the record of a finished run (what tools that use a run's scheme need); a failed run's record fails naming
+   * its error.
+   */
+  public static RunRecord readFinishedRecord(Path file) {
+    RunRecord r = readRecord(file);
+    if (!r.finished()) {
+      throw new IllegalArgumentException("run record " + file + " must be of a finished run, was status '"
+          + r.status() + "' (" + r.error().phase() + ": " + r.error().message() + ")");
     }
-  }
-
-  static void write(Path file, Object value) {
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      JSON.writeValue(tmp.toFile(), value);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException ex) {
-      throw new UncheckedIOException("cannot write " + file + ": " + ex.getMessage(), ex);
-    }
+    return r;
   }
 
   /** SHA-256 of the canonical (sorted-key) JSON of a configuration. */
   public static String hash(JsonNode config) {
-    try {
-      ObjectMapper canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
-      Object tree = canonical.treeToValue(config == null ? JSON.createObjectNode() : config, Object.class);
-      byte[] bytes = canonical.writeValueAsString(tree).getBytes(StandardCharsets.UTF_8);
-      return Digests.sha256Label(bytes);
-    } catch (IOException ex) {
-      throw new IllegalStateException("cannot hash the configuration", ex);
-    }
+    return Digests.sha256Label(Json.canonicalBytes(config == null ? Json.files().createObjectNode() : config));
   }
 }

@@ -13,7 +13,13 @@ import org.bsq.core.train.EpochRecord;
  * The immutable record of one experiment run, written as {@code run.json}; tables and plots are built from these
  * files only. Fractions (accuracies) are in [0, 1].
  *
- * @param formatVersion version of this layout
+ * <p>A run that failed after it started leaves a record with {@link #STATUS_FAILED}, its {@link #error()}, the
+ * configuration, seed and provenance; its scheme, metrics, compression, average bits, cost, trajectory and timings are
+ * null. A run that is still going, or was killed, has no {@code run.json} yet.
+ *
+ * @param formatVersion version of this layout (1: no status, every record finished; 2: status and error)
+ * @param status {@link #STATUS_FINISHED} or {@link #STATUS_FAILED}
+ * @param error why the run failed, null when it finished
  * @param strategy strategy name
  * @param config the resolved configuration
  * @param configHash SHA-256 of the resolved configuration's canonical JSON
@@ -29,12 +35,53 @@ import org.bsq.core.train.EpochRecord;
  * @param details strategy-specific facts (e.g. BSQ's per-plane statistics)
  * @param timings wall-clock seconds per phase
  */
-public record RunRecord(int formatVersion, String strategy, JsonNode config, String configHash, long seed,
-                        double budgetScale, Provenance provenance, Scheme scheme, Metrics metrics,
-                        Compression compression, double avgBits, Map<String, Map<String, Double>> cost,
-                        Trajectory trajectory, Map<String, Object> details, Timings timings) {
+public record RunRecord(int formatVersion, String status, Failure error, String strategy, JsonNode config,
+                        String configHash, long seed, double budgetScale, Provenance provenance, Scheme scheme,
+                        Metrics metrics, Compression compression, Double avgBits,
+                        Map<String, Map<String, Double>> cost, Trajectory trajectory, Map<String, Object> details,
+                        Timings timings) {
   /** Current {@link #formatVersion()}. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
+  /** {@link #status()} of a run that ran to its end. */
+  public static final String STATUS_FINISHED = "finished";
+  /** {@link #status()} of a run that stopped with an error. */
+  public static final String STATUS_FAILED = "failed";
+
+  public RunRecord {
+    if (status == null && formatVersion <= 1) {
+      status = STATUS_FINISHED; // version 1 wrote finished runs only
+    }
+    if (!STATUS_FINISHED.equals(status) && !STATUS_FAILED.equals(status)) {
+      throw new IllegalArgumentException("run status must be '" + STATUS_FINISHED + "' or '" + STATUS_FAILED
+          + "', was '" + status + "'");
+    }
+    if (STATUS_FAILED.equals(status) != (error != null)) {
+      throw new IllegalArgumentException("a run record has an error exactly when its status is '" + STATUS_FAILED
+          + "', was status '" + status + "' with error " + error);
+    }
+  }
+
+  /** A record of a run that failed in {@code phase} after {@code seconds}. */
+  public static RunRecord failed(String strategy, JsonNode config, String configHash, long seed, double budgetScale,
+                                 Provenance provenance, Failure error) {
+    return new RunRecord(FORMAT_VERSION, STATUS_FAILED, error, strategy, config, configHash, seed, budgetScale,
+        provenance, null, null, null, null, null, null, null, null);
+  }
+
+  /** Whether the run ran to its end (its scheme, metrics and cost are present). */
+  public boolean finished() {
+    return STATUS_FINISHED.equals(status);
+  }
+
+  /**
+   * Why a run failed.
+   *
+   * @param phase what the harness was doing: "strategy", "finetune", "evaluation" or "pricing"
+   * @param type the exception's class name
+   * @param message the exception's message
+   * @param seconds wall-clock seconds from the start (or resume) of the run to the failure
+   */
+  public record Failure(String phase, String type, String message, double seconds) {}
 
   /** The scheme as run.json lists it. */
   public record Scheme(List<Layer> layers) {

@@ -9,6 +9,20 @@ package org.bsq.core.strategy;
  * or {@link StrategyPlugin#bindStrategy}); names are short kebab-case words, never class names.
  */
 public interface QuantizationStrategy {
+  /**
+   * The record the strategy's parameters ({@code strategy.params} of an experiment file) bind to with
+   * {@link org.bsq.core.config.ConfigBinder}: unknown keys and bad values are rejected, missing keys take the record's
+   * {@code static defaults()}, {@code Path} components are resolved relative to the experiment file, and a record
+   * implementing {@link org.bsq.core.config.Validated} checks its own values. The command line binds them before
+   * anything is written or run, so a typo fails at once; {@link #run} then gets the complete, resolved parameters in
+   * {@link StrategyContext#parameters()} (bind them with {@link StrategyContext#parameters(Class)}).
+   *
+   * <p>Default: {@link NoParameters}, a strategy without parameters.
+   */
+  default Class<? extends Record> parametersType() {
+    return NoParameters.class;
+  }
+
   /** Runs the search or training that decides the scheme. The context has no test split. */
   StrategyOutcome run(StrategyContext context);
 }

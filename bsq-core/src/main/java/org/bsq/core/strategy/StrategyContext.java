@@ -39,6 +39,14 @@ public record StrategyContext(LayerInventory layers, Model model, Backend backen
     this(layers, model, backend, train, validation, cost, budget, seed, parameters, workDir, java.util.List.of());
   }
 
+  /**
+   * The strategy's parameters bound to {@code type} (normally its {@link QuantizationStrategy#parametersType()});
+   * problems are reported with their keys under {@code strategy.params}.
+   */
+  public <T> T parameters(Class<T> type) {
+    return org.bsq.core.config.ConfigBinder.bind(parameters, type, "strategy.params");
+  }
+
   /** A fresh random stream derived from the experiment seed (same seed, same stream). */
   public SplittableRandom random() {
     return new SplittableRandom(seed ^ 0x5DEECE66DL);

@@ -104,7 +104,9 @@ class BsqStrategyTest extends StrategyContract {
     double avg = out.scheme().averageBits(inv);
     assertTrue(avg < 5.0, "average bits after 6 epochs at alpha 2: " + avg + " " + out.details().get("layerStatistics"));
     // the reference's TB / TP counts the fc bias at its own precision, the scheme at the weight precision
-    assertEquals(avg, (double) out.details().get("finalAverageBits"), 0.05);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> reference = (Map<String, Object>) out.details().get("referenceBookkeeping");
+    assertEquals(avg, (double) reference.get("averageBits"), 0.05);
     @SuppressWarnings("unchecked")
     List<Double> perEpoch = (List<Double>) out.details().get("averageBitsPerEpoch");
     assertEquals(6, perEpoch.size());

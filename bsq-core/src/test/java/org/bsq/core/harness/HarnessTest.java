@@ -63,7 +63,7 @@ class HarnessTest {
         test, new SizeOnlyCostModel(), new Budget(1, 0, 0), 5, null, dir.resolve("strategy/work"));
     FinetuneSettings f = new FinetuneSettings(finetuneEpochs, 0.05, 0.9, 1e-4, false, List.of(2.0), 0.1, false,
         referenceQuirks);
-    return new Experiment("four-bits", s, ctx, train, test, f, 1.0, Harness.JSON.createObjectNode().put("seed", 5),
+    return new Experiment("four-bits", s, ctx, train, test, f, 1.0, org.bsq.core.json.Json.files().createObjectNode().put("seed", 5),
         Provenance.collect("test", "reference", Map.of(), dir), List.of(new SizeOnlyCostModel()), dir);
   }
 
@@ -104,6 +104,17 @@ class HarnessTest {
     FourBits first = new FourBits();
     assertThrows(IllegalStateException.class, () -> new Harness(List.of(crash)).run(experiment(first, split, 3)));
     assertTrue(Files.isRegularFile(split.resolve("strategy/outcome.json")));
+    RunRecord failed = Harness.readRecord(split.resolve(Harness.RUN_JSON));
+    assertEquals(RunRecord.STATUS_FAILED, failed.status(), "a failed run leaves a record");
+    assertEquals("finetune", failed.error().phase());
+    assertEquals(IllegalStateException.class.getName(), failed.error().type());
+    assertEquals("simulated crash after finetuning epoch 2", failed.error().message());
+    assertEquals(uninterrupted.configHash(), failed.configHash());
+    assertEquals(null, failed.metrics());
+    IllegalArgumentException notFinished = assertThrows(IllegalArgumentException.class,
+        () -> Harness.readFinishedRecord(split.resolve(Harness.RUN_JSON)));
+    assertTrue(notFinished.getMessage().contains("was status 'failed' (finetune: simulated crash"),
+        notFinished.getMessage());
     FourBits second = new FourBits();
     RunRecord resumed = new Harness(List.of()).run(experiment(second, split, 3));
     assertEquals(0, second.runs, "the strategy phase is not repeated");
@@ -111,6 +122,8 @@ class HarnessTest {
     assertEquals(uninterrupted.scheme(), resumed.scheme());
     assertEquals(uninterrupted.trajectory().finetune().get(2).trainLoss(),
         resumed.trajectory().finetune().get(2).trainLoss(), 0.0);
+    assertEquals(RunRecord.STATUS_FINISHED, Harness.readRecord(split.resolve(Harness.RUN_JSON)).status(),
+        "the finished run replaces the failed attempt's record");
   }
 
   @Test

@@ -1,0 +1,255 @@
+package org.bsq.bench.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bsq.core.config.ConfigBinder;
+import org.bsq.core.config.ConfigDocument;
+import org.bsq.core.config.ConfigException;
+import org.bsq.core.engine.Backend;
+import org.bsq.core.engine.Backends;
+import org.bsq.core.engine.Model;
+import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.harness.Experiment;
+import org.bsq.core.harness.Harness;
+import org.bsq.core.harness.RunFolder;
+import org.bsq.core.harness.RunRecord;
+import org.bsq.core.json.Json;
+import org.bsq.core.provenance.Digests;
+import org.bsq.core.provenance.Provenance;
+import org.bsq.core.strategy.Budget;
+import org.bsq.core.strategy.QuantizationStrategy;
+import org.bsq.core.strategy.SchemeCostModel;
+import org.bsq.core.strategy.SizeOnlyCostModel;
+import org.bsq.core.strategy.StrategyContext;
+import org.bsq.core.strategy.StrategyRegistry;
+import org.bsq.core.train.ConsoleProgress;
+import org.bsq.core.train.Initializers;
+import org.bsq.data.DataLoader;
+import org.bsq.data.DataSet;
+import org.bsq.data.DataSets;
+import org.bsq.models.PretrainedWeights;
+
+/**
+ * An experiment checked and loaded, before anything is written: the configuration and the strategy's parameters are
+ * bound (every problem reported at once, with its key, line and column), the strategy exists, the data are read, the
+ * model is built and its starting weights loaded. Only then does {@link #runIn} touch a run folder: it checks that
+ * the folder can take this run (see {@link RunFolder}), takes the folder's lock, and runs the harness.
+ */
+final class PreparedRun {
+  private final ExperimentConfig config;
+  private final QuantizationStrategy strategy;
+  private final JsonNode resolved;
+  private final double budgetScale;
+  private final DataSet data;
+  private final Model model;
+  private final RunFolder.Identity identity;
+
+  private PreparedRun(ExperimentConfig config, QuantizationStrategy strategy, JsonNode resolved, double budgetScale,
+                      DataSet data, Model model, RunFolder.Identity identity) {
+    this.config = config;
+    this.strategy = strategy;
+    this.resolved = resolved;
+    this.budgetScale = budgetScale;
+    this.data = data;
+    this.model = model;
+    this.identity = identity;
+  }
+
+  /** Binds and loads an experiment document at a budget scale; every error is a usage error. */
+  static PreparedRun of(ConfigDocument doc, double budgetScale) {
+    checkBudgetScale(budgetScale);
+    List<String> problems = new ArrayList<>();
+    ExperimentConfig cfg = null;
+    try {
+      cfg = ConfigBinder.bind(doc, "", ExperimentConfig.class);
+    } catch (ConfigException e) {
+      problems.addAll(e.problems());
+    }
+    StrategyRegistry registry = StrategyRegistry.discover();
+    String name = cfg != null ? cfg.strategy().name() : doc.tree().path("strategy").path("name").asText("");
+    QuantizationStrategy strategy = null;
+    Object params = null;
+    if (!name.isBlank()) {
+      try {
+        strategy = registry.get(name);
+      } catch (IllegalArgumentException e) {
+        String origin = doc.origin("strategy.name");
+        problems.add("strategy.name: " + e.getMessage() + (origin == null ? ""
+            : ConfigDocument.OVERRIDE.equals(origin) ? " (from --set)" : " (" + origin + ")"));
+      }
+    }
+    if (strategy != null) {
+      try {
+        params = ConfigBinder.bind(doc, "strategy.params", strategy.parametersType());
+      } catch (ConfigException e) {
+        problems.addAll(e.problems());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new UsageException(new ConfigException(doc.source(), problems).getMessage());
+    }
+    ObjectNode experiment = Json.files().valueToTree(cfg);
+    ((ObjectNode) experiment.get("strategy")).set("params", Json.files().valueToTree(params));
+    return load(cfg, strategy, experiment, budgetScale);
+  }
+
+  /** The experiment a run folder is bound to (for {@code --resume}). */
+  static PreparedRun ofFolder(RunFolder folder) {
+    RunFolder.Identity id = UsageException.usage(folder::identity);
+    JsonNode saved = id.config();
+    double scale = saved.path("budgetScale").asDouble(Double.NaN);
+    String source = folder.dir().resolve(RunFolder.CONFIG_FILE).toString();
+    ConfigDocument doc = ConfigDocument.of((ObjectNode) saved.path("experiment"), source, folder.dir());
+    PreparedRun run = of(doc, scale);
+    if (!run.identity.configHash().equals(id.configHash())) {
+      // The saved configuration binds to another one today (e.g. a new default): refuse rather than mix.
+      throw new UsageException("run folder " + folder.dir() + " was started by another version of this program: its "
+          + "configuration now resolves differently (" + String.join("; ",
+              RunFolder.differences(id.config(), run.identity.config())) + "); rerun it into a new --out folder");
+    }
+    return run;
+  }
+
+  static void checkBudgetScale(double budgetScale) {
+    if (!(budgetScale > 0) || Double.isInfinite(budgetScale)) {
+      throw new UsageException("--budget-scale must be a finite number > 0, was " + budgetScale);
+    }
+  }
+
+  private static PreparedRun load(ExperimentConfig cfg, QuantizationStrategy strategy, ObjectNode experiment,
+                                  double budgetScale) {
+    DataSet data = UsageException.usage(() ->
+        DataSets.load(cfg.dataset().name(), cfg.dataset().dataDir(), cfg.dataset().download()));
+    Model model = ModelDataOptions.newModel(cfg.model().name(), data.info(), cfg.model().activation(),
+        cfg.model().actBits());
+    Initializers.initialize(model, cfg.seed());
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put(cfg.dataset().name() + "/train", data.train().checksum());
+    inputs.put(cfg.dataset().name() + "/test", data.test().checksum());
+    if (cfg.model().weights() != null) {
+      ModelDataOptions.loadWeights(cfg.model().weights(), model);
+      inputs.put("weights", weightsDigest(cfg.model().weights()));
+    }
+    ObjectNode resolved = Json.files().createObjectNode();
+    resolved.put("budgetScale", budgetScale);
+    resolved.set("experiment", experiment);
+    return new PreparedRun(cfg, strategy, resolved, budgetScale, data, model, RunFolder.Identity.of(resolved, inputs));
+  }
+
+  /** sha256 of a weights folder's manifest (which lists every tensor file's md5). */
+  static String weightsDigest(Path weights) {
+    try {
+      return Digests.sha256Label(Files.readAllBytes(weights.resolve(PretrainedWeights.MANIFEST)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + weights.resolve(PretrainedWeights.MANIFEST), e);
+    }
+  }
+
+  ExperimentConfig config() {
+    return config;
+  }
+
+  RunFolder.Identity identity() {
+    return identity;
+  }
+
+  /**
+   * Runs the experiment in {@code runDir}. A folder holding this run finished reports its record unchanged; an
+   * interrupted or failed one continues from its checkpoints; a folder of another run, a busy folder or a foreign
+   * folder is refused before anything is written.
+   *
+   * @param holder the command, for the lock's message to other processes
+   */
+  RunRecord runIn(Path runDir, PrintStream progress, boolean interactive, String holder) {
+    RunFolder folder = RunFolder.at(runDir);
+    RunFolder.State state = UsageException.usage(() -> folder.checkFor(identity));
+    if (state == RunFolder.State.FINISHED) {
+      return finished(folder, progress);
+    }
+    RunFolder.Lock lock;
+    try {
+      lock = folder.lock(identity, holder);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new UsageException(e.getMessage());
+    }
+    try (lock) {
+      switch (lock.state()) {
+        case FINISHED:
+          return finished(folder, progress);
+        case FAILED:
+          RunRecord.Failure f = folder.record().error();
+          progress.printf("bsq run: the previous attempt in %s failed during %s (%s: %s); continuing from its "
+              + "checkpoints%n", folder.dir(), f.phase(), f.type(), f.message());
+          break;
+        case INTERRUPTED:
+          progress.printf("bsq run: continuing the interrupted run in %s%n", folder.dir());
+          break;
+        default:
+          break;
+      }
+      return execute(folder.dir(), progress, interactive);
+    }
+  }
+
+  private static RunRecord finished(RunFolder folder, PrintStream progress) {
+    progress.printf("bsq run: %s already holds this run, finished; its record is shown unchanged (use a new --out "
+        + "folder to run it again)%n", folder.dir());
+    return folder.record();
+  }
+
+  private RunRecord execute(Path runDir, PrintStream progress, boolean interactive) {
+    ExperimentConfig cfg = config;
+    int batch = cfg.dataset().batchSize();
+    int trainSize = cfg.dataset().limitTrain() == 0 ? data.train().size() : cfg.dataset().limitTrain();
+    DataLoader train = DataLoader.builder(data.train(), batch).shuffle(true)
+        .augmentation(cfg.dataset().augment() ? data.defaultAugmentation() : null)
+        .normalization(data.normalization()).seed(cfg.seed())
+        .limit(trainSize)
+        .name(cfg.dataset().name() + "/train").build();
+    DataLoader validation = DataLoader.builder(data.train(), batch).shuffle(false).augmentation(null)
+        .normalization(data.normalization()).seed(cfg.seed())
+        .limit(Math.min(data.train().size(), Math.max(batch, trainSize / 10)))
+        .name(cfg.dataset().name() + "/train-subset (validation)").build();
+    DataLoader test = data.testLoader(batch,
+        cfg.dataset().limitTest() == 0 ? data.test().size() : cfg.dataset().limitTest());
+    Backend backend = Backends.byName(cfg.backend());
+    LayerInventory inventory = LayerInventory.of(model.graph());
+    List<SchemeCostModel> costs = new ArrayList<>();
+    costs.add(new SizeOnlyCostModel());
+    for (String a : cfg.accelerators()) {
+      costs.add(new AcceleratorCostModel(a));
+    }
+    double strategyEpochs = cfg.strategy().epochs() * budgetScale;
+    ConsoleProgress bar = new ConsoleProgress(progress, interactive, 200, System::nanoTime);
+    JsonNode params = resolved.path("experiment").path("strategy").path("params");
+    StrategyContext ctx = new StrategyContext(inventory, model, backend, train, validation, costs.get(0),
+        new Budget(strategyEpochs, 0, 0), cfg.seed(), params, runDir.resolve("strategy/work"), List.of(bar));
+    Map<String, String> checksums = new LinkedHashMap<>();
+    checksums.put(cfg.dataset().name() + "/train", data.train().checksum());
+    checksums.put(cfg.dataset().name() + "/test", data.test().checksum());
+    Provenance provenance = Provenance.collect(ProjectInfo.version(), backend.name(), checksums,
+        Path.of("").toAbsolutePath());
+    Experiment experiment = new Experiment(cfg.strategy().name(), strategy, ctx, train, test, cfg.finetune(),
+        budgetScale, resolved, provenance, costs, runDir);
+    progress.printf("bsq run: strategy %s on %s/%s, budget scale %s (strategy %.3g epochs, finetune %.3g epochs), "
+            + "backend %s, run folder %s%n", cfg.strategy().name(), cfg.model().name(), cfg.dataset().name(),
+        budgetScale, strategyEpochs, cfg.finetune().epochs() * budgetScale, backend.name(), runDir);
+    return new Harness(List.of(bar)).run(experiment);
+  }
+
+  /** Whether two prepared runs are the same run (same identity). */
+  boolean sameRunAs(RunFolder folder) {
+    return Files.isRegularFile(folder.dir().resolve(RunFolder.CONFIG_FILE))
+        && folder.identity().configHash().equals(identity.configHash())
+        && folder.identity().inputs().equals(identity.inputs());
+  }
+}
