@@ -32,7 +32,7 @@ import org.bsq.core.train.TrainingResult;
 
 /**
  * BSQ (Yang et al., ICLR 2021) as a {@link QuantizationStrategy}, registered as {@value #NAME}: the BSQ training
- * phase of {@code cifar_prune_STE.py} (bsq-algorithm.md sections 1-4). The harness finetunes the proposed scheme
+ * phase of {@code cifar_prune_STE.py} (docs/algorithm.md sections 2-9). The harness finetunes the proposed scheme
  * afterwards; the model is handed back with its converted layers still bound to {@link BitPlaneWeightSource}s (which
  * implement {@link org.bsq.core.finetune.NormalizedWeights}, where the finetuning starts from).
  *
@@ -116,7 +116,7 @@ public final class BsqStrategy implements QuantizationStrategy {
       lrMilestones = lrMilestones == null ? null : List.copyOf(lrMilestones);
     }
 
-    /** The paper's CIFAR-10 ResNet-20 recipe (bsq-algorithm.md section 1) at alpha 5e-3. */
+    /** The paper's CIFAR-10 ResNet-20 recipe (docs/algorithm.md section 9.1) at alpha 5e-3. */
     public static Parameters defaults() {
       return new Parameters(5e-3, 8, 8, 0.1, 0.9, 1e-4, 350, List.of(250.0), 0.1, 100, 0.0, CLAMP_BIT_PLANES, true,
           4, 0, 0);

@@ -6,7 +6,7 @@ import org.bsq.core.param.ParameterRole;
 import org.bsq.core.param.ParameterStore;
 
 /**
- * A layer trained at a fixed precision (BSQ's finetuning phase, bsq-algorithm.md section 7; also quantization-aware
+ * A layer trained at a fixed precision (BSQ's finetuning phase, docs/algorithm.md section 10; also quantization-aware
  * training of any scheme). The layer keeps float weights in normalized units {@code u} ({@code <layer>.qweight}, the
  * weight shape) and a scale {@code s} ({@code <layer>.qscale}, shape [1]), both trainable
  * ({@link ParameterRole#STRATEGY}).

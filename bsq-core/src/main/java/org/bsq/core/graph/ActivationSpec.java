@@ -8,7 +8,7 @@ package org.bsq.core.graph;
  *   <li>{@code RELU6}: min(max(x, 0), 6).</li>
  *   <li>{@code RELU6_QUANT}: ReLU6, then per-tensor max-scaled uniform quantization to {@code bits} bits
  *       ({@code S = max|x|} over the whole batch tensor, {@code q = S * rint(x * (2^bits-1) / S) / (2^bits-1)}),
- *       straight-through gradient through the rounding (bsq-algorithm.md section 5).</li>
+ *       straight-through gradient through the rounding (docs/algorithm.md section 4).</li>
  *   <li>{@code PACT_QUANT}: PACT clip to [0, alpha] with a learnable alpha (parameter {@code <node>.alpha},
  *       initialised to 10), then the same quantizer; the reference uses it for {@code bits <= 3}.</li>
  * </ul>

@@ -15,7 +15,7 @@ import org.bsq.core.config.Validated;
  * @param gamma step factor
  * @param keepBest keep the epoch with the best <em>test</em> top-1, as the reference script does; off by default because
  *     it selects on the test split (reported either way)
- * @param referenceCompatible reproduce the reference finetuning's accidental behaviour (bsq-algorithm.md section 8):
+ * @param referenceCompatible reproduce the reference finetuning's accidental behaviour (docs/algorithm.md sections 12.2, 12.3):
  *     linear-layer biases are dropped (held at zero, so neither used nor trained) and the full-precision projection
  *     shortcut weights are clamped to [-1, 1] after every step; off by default
  */
@@ -26,7 +26,7 @@ public record FinetuneSettings(double epochs, double learningRate, double moment
     milestones = milestones == null ? List.of() : List.copyOf(milestones);
   }
 
-  /** The paper's CIFAR-10 finetuning recipe: 300 epochs, lr 0.01, x0.1 at 150 and 250 (bsq-algorithm.md section 1). */
+  /** The paper's CIFAR-10 finetuning recipe: 300 epochs, lr 0.01, x0.1 at 150 and 250 (docs/algorithm.md section 9.1). */
   public static FinetuneSettings defaults() {
     return new FinetuneSettings(300, 0.01, 0.9, 1e-4, false, List.of(150.0, 250.0), 0.1, false, false);
   }

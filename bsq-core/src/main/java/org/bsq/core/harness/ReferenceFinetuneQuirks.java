@@ -8,7 +8,7 @@ import org.bsq.core.param.ParameterStore;
 
 /**
  * The reference finetuning's accidental behaviour, for {@link FinetuneSettings#referenceCompatible()}
- * (bsq-algorithm.md section 8): {@code BitLinear.to_finetune()} drops the classifier's bias, so it is neither used nor
+ * (docs/algorithm.md sections 12.2, 12.3): {@code BitLinear.to_finetune()} drops the classifier's bias, so it is neither used nor
  * trained (held at zero here), and the post-step clamp keeps the full-precision projection shortcut weights in
  * [-1, 1]. Applied before finetuning and after every optimizer step.
  */
