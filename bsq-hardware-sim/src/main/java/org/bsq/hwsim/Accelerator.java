@@ -91,13 +91,22 @@ public record Accelerator(String name, String description, PeModel pe, int rows,
     return (double) rows * cols * windowLanes * packing(inputBits, weightBits) / steps(inputBits, weightBits);
   }
 
+  /**
+   * The widest weight or activation this accelerator can price: {@code maxBits} in BitFusion compatibility mode
+   * (BitFusion divides by zero above), otherwise {@link WorkloadLayer#MAX_BITS} (wider operands take several passes).
+   */
+  @JsonIgnore
+  public int maxOperandBits() {
+    return bitfusionCompat ? maxBits : WorkloadLayer.MAX_BITS;
+  }
+
   /** MACs per PE per step ({@code pf}). */
   int packing(int a, int w) {
     if (pe != PeModel.FUSION) {
       return 1;
     }
     if (bitfusionCompat) {
-      if (a > maxBits || w > maxBits) {
+      if (a > maxOperandBits() || w > maxOperandBits()) {
         throw new IllegalArgumentException("accelerator " + name + " (BitFusion compatibility mode) supports bits <= "
             + maxBits + " (BitFusion divides by zero above), was a" + a + "/w" + w + "; use bitfusionCompat false");
       }

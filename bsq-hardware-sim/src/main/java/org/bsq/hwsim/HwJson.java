@@ -52,8 +52,21 @@ public final class HwJson {
     }
   }
 
+  /**
+   * Parses a workload file. Besides the {@link WorkloadLayer} rules, every layer must read at least 1-bit inputs: a
+   * 0-bit weight marks a pruned layer (it costs nothing), but a 0-bit activation has no meaning and would silently
+   * price the layer at zero.
+   */
   public static Workload parseWorkload(String json) {
-    return parse(json, Workload.class, "workload");
+    Workload w = parse(json, Workload.class, "workload");
+    for (WorkloadLayer l : w.layers()) {
+      if (l.inputBits() < 1) {
+        throw new IllegalArgumentException("workload is invalid: layer '" + l.name() + "': inputBits must be in [1, "
+            + WorkloadLayer.MAX_BITS + "] (0-bit activations cannot be priced; weightBits 0 marks a pruned layer), "
+            + "was " + l.inputBits());
+      }
+    }
+    return w;
   }
 
   public static CostReport parseReport(String json) {

@@ -49,6 +49,20 @@ class JsonAndPresetsTest {
   }
 
   @Test
+  void workloadFilesRejectZeroBitActivationsButKeepPrunedLayers() {
+    String json = HwJson.toJson(Workloads.resnet18ImageNet(1, 4, 4));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> HwJson.parseWorkload(json.replaceFirst("\"inputBits\":4", "\"inputBits\":0")));
+    assertEquals("workload is invalid: layer 'layer1.0.conv1': inputBits must be in [1, 32] (0-bit activations "
+        + "cannot be priced; weightBits 0 marks a pruned layer), was 0", e.getMessage());
+    Workload pruned = HwJson.parseWorkload(json.replaceFirst("\"weightBits\":4", "\"weightBits\":0"));
+    assertEquals(0, pruned.layer(0).weightBits(), "the stem conv1 is pruned");
+    CostReport r = Simulator.of("int8").price(pruned);
+    assertEquals(0, r.layers().get(0).totalCycles(), "a pruned layer costs nothing");
+    assertTrue(r.totalCycles() > 0);
+  }
+
+  @Test
   void reportRoundTrip() {
     CostReport r = Simulator.of("stripes").price(Workloads.resnet18ImageNet(1, 4, 4));
     assertEquals(r, HwJson.parseReport(HwJson.toJson(r)));
