@@ -160,7 +160,8 @@ public final class Cifar10 {
       return readArchive(archive, options);
     }
     throw missing(location, searched,
-        "Downloading is disabled (enable it explicitly to fetch " + options.downloadUri() + ").", null);
+        "Nothing is downloaded unless asked: add --download to bsq train/eval (or set dataset.download: true in an "
+            + "experiment file) to fetch " + options.downloadUri() + " into " + location.toAbsolutePath() + ".", null);
   }
 
   private static UncheckedIOException missing(Path location, List<Path> searched, String note, IOException cause) {

@@ -80,6 +80,14 @@ public final class DataSets {
    * @throws UncheckedIOException when the files are not found (the message says where to put them)
    */
   public static DataSet load(String name, Path dataDir, boolean allowDownload) {
+    return load(name, dataDir, allowDownload, null);
+  }
+
+  /**
+   * As {@link #load(String, Path, boolean)}, downloading from {@code downloadFrom} (a mirror of the official archive,
+   * which must have the official md5) instead of the official address when it is not null.
+   */
+  public static DataSet load(String name, Path dataDir, boolean allowDownload, java.net.URI downloadFrom) {
     String key = canonical(name);
     DataSetInfo info = INFOS.get(key);
     if (info.needsDataDir() && dataDir == null) {
@@ -87,7 +95,11 @@ public final class DataSets {
     }
     switch (key) {
       case CIFAR10: {
-        DataSplits s = Cifar10.load(dataDir, allowDownload);
+        Cifar10.Options options = Cifar10.Options.defaults().withDownload(allowDownload);
+        if (downloadFrom != null) {
+          options = options.withDownloadSource(downloadFrom, Cifar10.ARCHIVE_MD5, options.downloadTimeout());
+        }
+        DataSplits s = Cifar10.load(dataDir, options);
         return new DataSet(info, s.train(), s.test(), Normalization.CIFAR10, Augmentation.CIFAR10);
       }
       case FASHION_MNIST: {

@@ -23,6 +23,16 @@ public final class BsqCli implements Runnable {
     new CommandLine(this).usage(System.out);
   }
 
+  /** The one-line reason of a parse error; an unknown command lists the known ones. */
+  private static String reason(CommandLine.ParameterException ex) {
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+        && !u.getCommandLine().getSubcommands().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+      return "unknown command '" + u.getUnmatched().get(0) + "'; known: "
+          + new java.util.TreeSet<>(u.getCommandLine().getSubcommands().keySet());
+    }
+    return ex.getMessage().lines().findFirst().orElse("usage error");
+  }
+
   public static void main(String[] args) {
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
@@ -33,7 +43,7 @@ public final class BsqCli implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, a) -> {
-      err.println("bsq: " + ex.getMessage().lines().findFirst().orElse("usage error"));
+      err.println("bsq: " + reason(ex));
       err.println("     (see: bsq " + String.join(" ", ex.getCommandLine().getCommandSpec().qualifiedName(" ")
           .replaceFirst("^bsq ?", "")) + (ex.getCommandLine().getCommandSpec().qualifiedName().equals("bsq") ? "" : " ")
           + "--help)");

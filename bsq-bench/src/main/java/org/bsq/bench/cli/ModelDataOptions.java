@@ -26,6 +26,16 @@ final class ModelDataOptions {
       description = "Folder with the data set files (CIFAR-10: cifar-10-batches-bin/ or cifar-10-binary.tar.gz).")
   Path dataDir;
 
+  @Option(names = "--download",
+      description = "Download the data set's official archive into --data-dir when its files are missing "
+          + "(CIFAR-10: cifar-10-binary.tar.gz, md5-checked). Off by default: nothing is downloaded unless asked.")
+  boolean download;
+
+  @Option(names = "--download-from", paramLabel = "URL",
+      description = "With --download: fetch the archive from this mirror instead of the official address (it must "
+          + "have the official md5).")
+  java.net.URI downloadFrom;
+
   @Option(names = "--activation", defaultValue = "relu", paramLabel = "relu|relu6",
       description = "Block activation: relu or relu6 (default: ${DEFAULT-VALUE}; --act-bits > 0 needs relu6).")
   String activation;
@@ -48,10 +58,16 @@ final class ModelDataOptions {
     if (info.needsDataDir() && dataDir == null) {
       throw new UsageException("data set '" + dataset + "' needs --data-dir DIR (the folder holding its files)");
     }
+    if (downloadFrom != null && !download) {
+      throw new UsageException("--download-from is used with --download, was given alone");
+    }
+    if (downloadFrom != null && !"http".equals(downloadFrom.getScheme()) && !"https".equals(downloadFrom.getScheme())) {
+      throw new UsageException("--download-from must be an http(s) URL, was '" + downloadFrom + "'");
+    }
   }
 
   DataSet loadData() {
-    return DataSets.load(dataset, dataDir);
+    return DataSets.load(dataset, dataDir, download, downloadFrom);
   }
 
   Graph graph(DataSetInfo info) {

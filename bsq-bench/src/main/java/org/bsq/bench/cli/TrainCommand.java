@@ -57,7 +57,7 @@ final class TrainCommand implements Callable<Integer> {
   boolean nesterov;
 
   @Option(names = "--schedule", defaultValue = "step", paramLabel = "step|cosine|constant",
-      description = "Learning-rate schedule (default: ${DEFAULT-VALUE}: x0.1 at 50 % and 75 % of the epochs, as the "
+      description = "Learning-rate schedule (default: ${DEFAULT-VALUE}: x0.1 at 50 %% and 75 %% of the epochs, as the "
           + "bearpaw CIFAR recipe).")
   String schedule;
 

@@ -28,6 +28,7 @@ import org.bsq.core.train.SgdSettings;
 import org.bsq.core.train.StepHook;
 import org.bsq.core.train.Trainer;
 import org.bsq.core.train.TrainingConfig;
+import org.bsq.core.train.TrainingListener;
 import org.bsq.core.train.TrainingResult;
 
 /**
@@ -259,7 +260,7 @@ public final class BsqStrategy implements QuantizationStrategy {
           new float[plan.epochs()]));
       Path checkpoints = context.workDir().resolve(CHECKPOINT_DIR);
       Trainer.Builder builder = builder(model, bits, p, plan, context.train(), context.backend(), context.seed(),
-          checkpoints, null);
+          checkpoints, null, context.listeners());
       if (p.evaluateEvery() > 0) {
         builder.evaluation(context.validation());
       }
@@ -291,7 +292,7 @@ public final class BsqStrategy implements QuantizationStrategy {
    * before the clamp), re-quantization and the bits recorder. Package-private for the golden test.
    */
   static Trainer.Builder builder(Model model, BitRepresentation bits, Parameters p, Plan plan, BatchSource train,
-      Backend backend, long seed, Path checkpointDir, StepHook probe) {
+      Backend backend, long seed, Path checkpointDir, StepHook probe, List<TrainingListener> listeners) {
     TrainingConfig config = new TrainingConfig(plan.epochs(), p.sgd(), plan.schedule(p.lrGamma()), false, seed,
         p.evaluateEvery() > 0 ? p.evaluateEvery() : 1, checkpointDir, 1, p.checkpointEverySteps(), false);
     Trainer.Builder b = Trainer.builder(backend, model, config,
@@ -300,18 +301,43 @@ public final class BsqStrategy implements QuantizationStrategy {
     if (probe != null) {
       b.stepHook(probe);
     }
+    RequantizeHook requantize = new RequantizeHook(bits, plan.requantizeInterval(), p.maxBits(),
+        p.pruningThreshold(), p.resetAllOptimizerState());
     return b.stepHook(new PlaneClampHook(bits, p.clamp()))
-        .epochHook(new RequantizeHook(bits, plan.requantizeInterval(), p.maxBits(), p.pruningThreshold(),
-            p.resetAllOptimizerState()))
-        .epochHook(new BitsRecorder(bits));
+        .epochHook(requantize)
+        .epochHook(new BitsRecorder(bits, requantize, listeners));
   }
 
-  /** Writes the average bits of the epoch about to start into {@value #AVERAGE_BITS_BUFFER} (after re-quantization). */
-  private record BitsRecorder(BitRepresentation bits) implements EpochHook {
+  /**
+   * Writes the average bits of the epoch about to start into {@value #AVERAGE_BITS_BUFFER} (after re-quantization) and,
+   * after every re-quantization, tells the listeners the precision it left, as the reference's log does.
+   */
+  private record BitsRecorder(BitRepresentation bits, RequantizeHook requantize, List<TrainingListener> listeners)
+      implements EpochHook {
     @Override
     public void beforeEpoch(EpochContext context) {
       Parameter buffer = context.parameters().get(AVERAGE_BITS_BUFFER);
       buffer.value()[context.epoch()] = (float) bits.averageBits();
+      if (requantize.adjustsBefore(context.epoch())) {
+        note("re-quantized before epoch " + (context.epoch() + 1));
+      }
+    }
+
+    @Override
+    public void afterTraining(EpochContext context) {
+      note("final re-quantization");
+    }
+
+    private void note(String when) {
+      if (listeners.isEmpty()) {
+        return;
+      }
+      StringBuilder layers = new StringBuilder();
+      bits.bitsByLayer().forEach((name, nb) -> layers.append(layers.length() == 0 ? "" : ", ").append(name)
+          .append(' ').append(nb[0]));
+      String text = String.format(java.util.Locale.ROOT, "bsq: %s: average %.3f weight bits (TB/TP), %.2fx; "
+          + "bits per layer: %s", when, bits.averageBits(), bits.compression(), layers);
+      listeners.forEach(l -> l.onNote(text));
     }
   }
 

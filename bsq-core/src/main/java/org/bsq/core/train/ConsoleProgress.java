@@ -3,13 +3,15 @@ package org.bsq.core.train;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
  * A {@link TrainingListener} that shows training progress. On a terminal ({@code System.console() != null}) it
  * redraws one line with {@code \r} at most every {@code redrawMillis}: a progress bar, step counter, ETA of the epoch,
- * images/s, running loss and accuracy. Without a terminal (logs, CI) it prints plain lines at every 10 % of an epoch and
- * at epoch end. Evaluations, epoch summaries and checkpoints always get their own line.
+ * images/s, running loss and accuracy, and each extra loss term of the step (e.g. BSQ's regularizer). Without a terminal (logs, CI) it prints plain lines at every 10 % of an epoch and
+ * at epoch end. Evaluations, epoch summaries (with the loss terms' mean), checkpoints and the strategy's notes
+ * ({@link #onNote}) always get their own line.
  */
 public final class ConsoleProgress implements TrainingListener {
   private static final int BAR_WIDTH = 30;
@@ -110,7 +112,10 @@ public final class ConsoleProgress implements TrainingListener {
     b.append(String.format(Locale.ROOT, "%d/%d (%3d%%) eta %s, %.0f img/s, loss %.4f, top1 %.2f%%", done,
         s.stepsPerEpoch(), 100L * done / s.stepsPerEpoch(), formatSeconds(eta), imagesPerSecond, s.epochMeanLoss(),
         100 * s.epochTop1()));
-    if (s.objective() != s.loss()) {
+    for (Map.Entry<String, Double> t : s.terms().entrySet()) {
+      b.append(String.format(Locale.ROOT, ", %s %.4g", t.getKey(), t.getValue()));
+    }
+    if (s.terms().isEmpty() && s.objective() != s.loss()) {
       b.append(String.format(Locale.ROOT, ", objective %.4f", s.objective()));
     }
     return b.toString();
@@ -123,8 +128,11 @@ public final class ConsoleProgress implements TrainingListener {
 
   @Override
   public void onEpochEnd(EpochRecord r) {
-    println(String.format(Locale.ROOT, "epoch %d/%d done in %s: train loss %.4f, train top1 %.2f%%%s, lr %.6g",
-        r.epoch() + 1, totalEpochs, formatSeconds(r.seconds()), r.trainLoss(), 100 * r.trainTop1(),
+    println(String.format(Locale.ROOT, "epoch %d/%d done in %s: train loss %.4f%s, train top1 %.2f%%%s, lr %.6g",
+        r.epoch() + 1, totalEpochs, formatSeconds(r.seconds()), r.trainLoss(),
+        r.trainObjective() == r.trainLoss() ? "" : String.format(Locale.ROOT, " + loss terms %.4g = objective %.4f",
+            r.trainObjective() - r.trainLoss(), r.trainObjective()),
+        100 * r.trainTop1(),
         r.evaluation() == null ? "" : String.format(Locale.ROOT, ", test top1 %.2f%% top%d %.2f%% loss %.4f",
             100 * r.testTop1(), r.evaluation().topK(), 100 * r.testTop5(), r.testLoss()),
         r.learningRate()));
@@ -142,6 +150,11 @@ public final class ConsoleProgress implements TrainingListener {
     println(String.format(Locale.ROOT, "training stopped after %d epochs, %d steps, in %s%s", result.completedEpochs(),
         result.steps(), formatSeconds(result.seconds()),
         result.finalEvaluation() == null ? "" : "; final " + result.finalEvaluation()));
+  }
+
+  @Override
+  public void onNote(String note) {
+    println("  " + note);
   }
 
   private void println(String s) {

@@ -23,4 +23,10 @@ public interface TrainingListener {
   default void onCheckpoint(Path directory, int epoch, int step) {}
 
   default void onTrainingEnd(TrainingResult result) {}
+
+  /**
+   * A remark of the strategy being trained, for the log (e.g. BSQ's average precision after a re-quantization). One
+   * line, without a trailing newline.
+   */
+  default void onNote(String note) {}
 }

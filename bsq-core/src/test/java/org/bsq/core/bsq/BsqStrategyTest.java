@@ -99,9 +99,26 @@ class BsqStrategyTest extends StrategyContract {
         .put("requantizeInterval", 2).put("activationBits", 4);
     params.putArray("lrMilestones");
     Model model = stripesModel(1);
-    StrategyOutcome out = new BsqStrategy().run(stripesContext(model, 6, params, dir));
+    List<String> notes = new java.util.ArrayList<>();
+    StrategyContext plain = stripesContext(model, 6, params, dir);
+    StrategyContext ctx = new StrategyContext(plain.layers(), plain.model(), plain.backend(), plain.train(),
+        plain.validation(), plain.cost(), plain.budget(), plain.seed(), plain.parameters(), plain.workDir(),
+        List.of(new org.bsq.core.train.TrainingListener() {
+          @Override
+          public void onNote(String note) {
+            notes.add(note);
+          }
+        }));
+    StrategyOutcome out = new BsqStrategy().run(ctx);
     LayerInventory inv = LayerInventory.of(model.graph());
     double avg = out.scheme().averageBits(inv);
+    // the log tells the precision after every re-quantization (before epochs 1, 3, 5 and after the last)
+    assertEquals(4, notes.size(), notes.toString());
+    assertTrue(notes.get(0).startsWith("bsq: re-quantized before epoch 1: average 8.000 weight bits"), notes.get(0));
+    assertTrue(notes.get(1).startsWith("bsq: re-quantized before epoch 3: "), notes.get(1));
+    assertTrue(notes.get(3).startsWith(String.format(java.util.Locale.ROOT,
+        "bsq: final re-quantization: average %.3f weight bits", ((Map<?, ?>) out.details()
+            .get("referenceBookkeeping")).get("averageBits"))), notes.get(3));
     assertTrue(avg < 5.0, "average bits after 6 epochs at alpha 2: " + avg + " " + out.details().get("layerStatistics"));
     // the reference's TB / TP counts the fc bias at its own precision, the scheme at the weight precision
     @SuppressWarnings("unchecked")
@@ -206,7 +223,7 @@ class BsqStrategyTest extends StrategyContract {
     m2.parameters().add(new Parameter(BsqStrategy.AVERAGE_BITS_BUFFER, new int[] {plan.epochs()},
         org.bsq.core.param.ParameterRole.STRATEGY_BUFFER, new float[plan.epochs()]));
     BsqStrategy.builder(m2, bits, p, plan, ctx2.train(), ctx2.backend(), ctx2.seed(),
-        partial.resolve(BsqStrategy.CHECKPOINT_DIR), null).build().trainUntil(3);
+        partial.resolve(BsqStrategy.CHECKPOINT_DIR), null, List.of()).build().trainUntil(3);
     assertTrue(Files.isRegularFile(partial.resolve(BsqStrategy.CHECKPOINT_DIR).resolve(Checkpoint.LATEST)
         .resolve(Checkpoint.JSON_FILE)));
 

@@ -156,7 +156,7 @@ class TrainStepGoldenTest {
         grads.put(q.name(), q.grad().clone());
         afterStep.put(q.name(), q.value().clone());
       }
-    }).listener(new TrainingListener() {
+    }, List.of()).listener(new TrainingListener() {
       @Override
       public void onStepEnd(StepResult s) {
         result[0] = s;

@@ -44,6 +44,26 @@ class ConsoleProgressTest {
   }
 
   @Test
+  void lossTermsAndNotesAreShown() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    AtomicLong clock = new AtomicLong();
+    ConsoleProgress p = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 200,
+        clock::get);
+    p.onEpochStart(new EpochStart(0, 1, 0, 10, 100, 0.1));
+    for (int s = 0; s < 10; s++) {
+      clock.addAndGet(100_000_000L);
+      p.onStepEnd(new StepResult(0, s, 10, s + 1, 10, 0.5, 0.75, Map.of("bsq-group-lasso", 0.25), 7, 0.1, 0.6, 0.7,
+          10L * (s + 1)));
+    }
+    p.onEpochEnd(new EpochRecord(0, 0.1, 0.6, 0.85, 0.7, 100, null, 1, 1));
+    p.onNote("bsq: re-quantized before epoch 2: average 6.500 weight bits");
+    String out = bytes.toString(StandardCharsets.UTF_8);
+    assertTrue(out.contains("loss 0.6000, top1 70.00%, bsq-group-lasso 0.2500\n"), out);
+    assertTrue(out.contains("train loss 0.6000 + loss terms 0.2500 = objective 0.8500, train top1 70.00%"), out);
+    assertTrue(out.endsWith("  bsq: re-quantized before epoch 2: average 6.500 weight bits\n"), out);
+  }
+
+  @Test
   void redrawsOneThrottledLineOnATerminal() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     AtomicLong clock = new AtomicLong();
