@@ -60,7 +60,7 @@ public final class FixedSchemeStrategy implements QuantizationStrategy {
     Parameters p = context.parameters(Parameters.class);
     QuantizationScheme scheme;
     if (p.run() != null) {
-      scheme = Harness.readRecord(p.run()).scheme().toQuantizationScheme();
+      scheme = Harness.readFinishedRecord(p.run()).scheme().toQuantizationScheme();
     } else {
       List<LayerPrecision> layers = new ArrayList<>();
       for (LayerInfo l : context.layers()) {

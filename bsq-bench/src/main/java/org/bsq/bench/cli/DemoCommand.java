@@ -2,7 +2,6 @@ package org.bsq.bench.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -88,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     ModelDataOptions.checkBackendName(backend);
     PrintWriter stdout = spec.commandLine().getOut();
-    PrintStream progress = json ? System.err : System.out;
+    PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
     long start = System.nanoTime();
     DataSet data = DataSets.load(DATASET, null);
     Model model = ModelDataOptions.newModel(MODEL, data.info(), "relu", 0);

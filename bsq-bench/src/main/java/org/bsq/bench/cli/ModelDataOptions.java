@@ -16,10 +16,10 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the commands that build a model for a data set. */
 final class ModelDataOptions {
-  @Option(names = "--model", required = true, paramLabel = "M", description = "Model name (see: bsq list models).")
+  @Option(names = "--model", paramLabel = "M", description = "Model name (see: bsq list models). Required.")
   String model;
 
-  @Option(names = "--dataset", required = true, paramLabel = "D", description = "Data set name (see: bsq list datasets).")
+  @Option(names = "--dataset", paramLabel = "D", description = "Data set name (see: bsq list datasets). Required.")
   String dataset;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
@@ -50,6 +50,12 @@ final class ModelDataOptions {
 
   /** Validates names before any heavy work, so usage errors come first. */
   void validate() {
+    if (model == null) {
+      throw new UsageException("Missing required option: '--model=M'");
+    }
+    if (dataset == null) {
+      throw new UsageException("Missing required option: '--dataset=D'");
+    }
     UsageException.usage(() -> DataSets.info(dataset));
     checkModelName(model);
     checkBackendName(backend);

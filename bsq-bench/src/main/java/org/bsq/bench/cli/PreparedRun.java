@@ -3,7 +3,7 @@ package org.bsq.bench.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,7 +169,7 @@ final class PreparedRun {
    *
    * @param holder the command, for the lock's message to other processes
    */
-  RunRecord runIn(Path runDir, PrintStream progress, boolean interactive, String holder) {
+  RunRecord runIn(Path runDir, PrintWriter progress, boolean interactive, String holder) {
     RunFolder folder = RunFolder.at(runDir);
     RunFolder.State state = UsageException.usage(() -> folder.checkFor(identity));
     if (state == RunFolder.State.FINISHED) {
@@ -200,13 +200,13 @@ final class PreparedRun {
     }
   }
 
-  private static RunRecord finished(RunFolder folder, PrintStream progress) {
+  private static RunRecord finished(RunFolder folder, PrintWriter progress) {
     progress.printf("bsq run: %s already holds this run, finished; its record is shown unchanged (use a new --out "
         + "folder to run it again)%n", folder.dir());
     return folder.record();
   }
 
-  private RunRecord execute(Path runDir, PrintStream progress, boolean interactive) {
+  private RunRecord execute(Path runDir, PrintWriter progress, boolean interactive) {
     ExperimentConfig cfg = config;
     int batch = cfg.dataset().batchSize();
     int trainSize = cfg.dataset().limitTrain() == 0 ? data.train().size() : cfg.dataset().limitTrain();

@@ -1,6 +1,5 @@
 package org.bsq.bench.cli;
 
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
       runDir = out != null ? out : TrainCommand.defaultRunDir("run", stem, run.config().dataset().name());
     }
     PrintWriter stdout = spec.commandLine().getOut();
-    PrintStream progress = json ? System.err : System.out;
+    PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
     String holder = "bsq " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     RunRecord r = run.runIn(runDir, progress, System.console() != null && !json, holder);
     report(stdout, r);

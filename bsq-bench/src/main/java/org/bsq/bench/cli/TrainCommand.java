@@ -1,6 +1,5 @@
 package org.bsq.bench.cli;
 
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
       throw new UsageException("--resume needs a run folder with a checkpoints/ subfolder, was '" + resume + "'");
     }
     PrintWriter stdout = spec.commandLine().getOut();
-    PrintStream progress = json ? System.err : System.out;
+    PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
 
     DataSet data = common.loadData();
     Model model = common.newModel(data.info());

@@ -183,7 +183,7 @@ public final class Harness {
    * Puts the model under the scheme and drops what the strategy left in the store that the fixed scheme does not use
    * (e.g. BSQ's bit planes), so finetuning trains and checkpoints only the model's own tensors.
    */
-  static void installFixedScheme(Model model, QuantizationScheme scheme) {
+  public static void installFixedScheme(Model model, QuantizationScheme scheme) {
     SchemeInstaller.install(model, scheme);
     List<String> drop = new ArrayList<>();
     for (Parameter p : model.parameters().all()) {

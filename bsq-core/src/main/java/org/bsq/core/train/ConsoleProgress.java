@@ -1,6 +1,9 @@
 package org.bsq.core.train;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +19,7 @@ import java.util.function.LongSupplier;
 public final class ConsoleProgress implements TrainingListener {
   private static final int BAR_WIDTH = 30;
 
-  private final PrintStream out;
+  private final PrintWriter out;
   private final boolean interactive;
   private final long redrawNanos;
   private final LongSupplier clock;
@@ -41,6 +44,12 @@ public final class ConsoleProgress implements TrainingListener {
    * @param clock nanosecond clock (for tests)
    */
   public ConsoleProgress(PrintStream out, boolean interactive, long redrawMillis, LongSupplier clock) {
+    this(out == null ? null : new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true), interactive,
+        redrawMillis, clock);
+  }
+
+  /** As {@link #ConsoleProgress(PrintStream, boolean, long, LongSupplier)}, printing to a writer. */
+  public ConsoleProgress(PrintWriter out, boolean interactive, long redrawMillis, LongSupplier clock) {
     if (out == null || clock == null) {
       throw new IllegalArgumentException("output stream and clock must be given, was " + out + ", " + clock);
     }
