@@ -1,7 +1,6 @@
 package org.bsq.core.strategy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,7 +56,6 @@ public abstract class StrategyContract {
   void proposesAPrecisionForEveryWeightLayerWithinRange(@TempDir Path dir) {
     StrategyContext ctx = context(11, dir);
     StrategyOutcome outcome = strategy().run(ctx);
-    assertNotNull(outcome);
     QuantizationScheme scheme = outcome.scheme();
     scheme.checkAgainst(ctx.layers());
     for (LayerInfo l : ctx.layers()) {
@@ -81,13 +79,54 @@ public abstract class StrategyContract {
     assertEquals(strategy().getClass(), registry.get(registeredName()).getClass());
   }
 
+  /**
+   * The outcome goes into run.json through the harness's own path: its details serialize (every value, no empty bean),
+   * read back to the same tree, and its scheme survives the run record's layout unchanged.
+   */
   @Test
-  void outcomeIsJsonSerializable(@TempDir Path dir) throws Exception {
-    StrategyOutcome outcome = strategy().run(context(7, dir));
-    ObjectMapper json = new ObjectMapper();
-    String text = json.writeValueAsString(outcome.details());
-    assertNotNull(json.readTree(text));
-    String scheme = json.writeValueAsString(outcome.scheme());
-    assertTrue(scheme.contains(outcome.scheme().layers().get(0).layer()), scheme);
+  void outcomeRoundTripsThroughTheRunRecordsJson(@TempDir Path dir) throws Exception {
+    StrategyContext ctx = context(7, dir);
+    StrategyOutcome outcome = strategy().run(ctx);
+    ObjectMapper strict = new ObjectMapper(); // fails on values Jackson cannot serialize (empty beans)
+    String text = strict.writeValueAsString(outcome.details());
+    JsonNode details = strict.readTree(text);
+    assertTrue(details.isObject(), text);
+    assertEquals(outcome.details().keySet(), fieldNames(details), "every detail is written under its key");
+    assertEquals(details, strict.readTree(strict.writeValueAsString(strict.treeToValue(details, Object.class))),
+        "details read back to the same JSON");
+
+    java.util.List<org.bsq.core.harness.RunRecord.Layer> layers = new java.util.ArrayList<>();
+    for (LayerInfo l : ctx.layers()) {
+      LayerPrecision p = outcome.scheme().get(l.name());
+      layers.add(new org.bsq.core.harness.RunRecord.Layer(l.name(), p.weightBits(), p.activationBits(),
+          l.paramCount(), !l.projectionShortcut()));
+    }
+    String schemeJson = org.bsq.core.json.Json.line(new org.bsq.core.harness.RunRecord.Scheme(layers));
+    QuantizationScheme back = org.bsq.core.json.Json.files()
+        .readValue(schemeJson, org.bsq.core.harness.RunRecord.Scheme.class).toQuantizationScheme();
+    assertEquals(outcome.scheme(), back, "the scheme as run.json stores it reads back equal");
+  }
+
+  private static java.util.Set<String> fieldNames(JsonNode node) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    node.fieldNames().forEachRemaining(out::add);
+    return new java.util.TreeSet<>(out);
+  }
+
+  /** The strategy's parameters bind to its declared type, and a key it does not know is refused before a run. */
+  @Test
+  void parametersBindToTheDeclaredTypeAndUnknownKeysAreRefused() {
+    Class<? extends Record> type = strategy().parametersType();
+    Object bound = org.bsq.core.config.ConfigBinder.bind(parameters(), type, "strategy.params");
+    assertEquals(type, bound.getClass());
+    com.fasterxml.jackson.databind.node.ObjectNode typo = parameters() == null || parameters().isNull()
+        ? new ObjectMapper().createObjectNode() : ((com.fasterxml.jackson.databind.node.ObjectNode) parameters())
+        .deepCopy();
+    typo.put("noSuchParameter", 1);
+    org.bsq.core.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+        org.bsq.core.config.ConfigException.class,
+        () -> org.bsq.core.config.ConfigBinder.bind(typo, type, "strategy.params"));
+    assertTrue(e.problems().stream().anyMatch(p -> p.startsWith("noSuchParameter: unknown key")), e.problems()
+        .toString());
   }
 }
