@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.bsq.core.graph.Shape;
 import org.bsq.core.provenance.Digests;
 
@@ -269,14 +271,20 @@ public final class Cifar10 {
             "CIFAR-10 archive " + label + " must be gzip-compressed (magic 1f 8b), was "
                 + String.format("%02x %02x", b0 & 0xFF, b1 & 0xFF));
       }
-      InputStream tar = new GZIPInputStream(buffered, 1 << 16);
-      TarReader.forEachFile(tar, label, (name, size, content) -> {
+      TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(buffered, 1 << 16));
+      TarArchiveEntry entry;
+      while ((entry = tar.getNextEntry()) != null) {
+        if (!entry.isFile()) {
+          continue;
+        }
+        String name = entry.getName();
+        long size = entry.getSize();
         String base = name.substring(name.lastIndexOf('/') + 1);
         String member = label + "!/" + name;
         int trainIndex = TRAIN_FILES.indexOf(base);
         if (trainIndex >= 0 || base.equals(TEST_FILE)) {
           checkSize(member, size, options);
-          byte[] data = content.readNBytes((int) size);
+          byte[] data = tar.readNBytes((int) size);
           if (data.length != size) {
             throw new IllegalStateException(
                 "CIFAR-10 file " + member + " must have " + size + " bytes, was " + data.length + " (truncated archive)");
@@ -287,9 +295,9 @@ public final class Cifar10 {
             test.put(0, data, member);
           }
         } else if (base.equals(META_FILE)) {
-          classNames.addAll(parseMeta(content.readNBytes((int) Math.min(size, 1 << 16)), member));
+          classNames.addAll(parseMeta(tar.readNBytes((int) Math.min(size, 1 << 16)), member));
         }
-      });
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read CIFAR-10 archive " + label + ": " + e, e);
     }

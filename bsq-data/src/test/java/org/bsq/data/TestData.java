@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.bsq.core.graph.Shape;
 
 /** Synthetic test data: CIFAR-style batch files, tar.gz archives, small labelled image sets. */
@@ -58,55 +60,26 @@ final class TestData {
     }
   }
 
-  /** A gzip-compressed ustar archive of {@code files} (name to content), with a directory entry for the prefix. */
+  /** A gzip-compressed tar archive of {@code files} (name to content), with a directory entry for the prefix. */
   static byte[] tarGz(String directory, Map<String, byte[]> files) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (OutputStream out = new GZIPOutputStream(bytes)) {
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
       if (directory != null) {
-        out.write(tarHeader(directory + "/", 0, '5'));
+        tar.putArchiveEntry(new TarArchiveEntry(directory + "/"));
+        tar.closeArchiveEntry();
       }
       for (Map.Entry<String, byte[]> e : files.entrySet()) {
-        String name = directory == null ? e.getKey() : directory + "/" + e.getKey();
-        out.write(tarHeader(name, e.getValue().length, '0'));
-        out.write(e.getValue());
-        int pad = (512 - e.getValue().length % 512) % 512;
-        out.write(new byte[pad]);
+        TarArchiveEntry entry = new TarArchiveEntry(directory == null ? e.getKey() : directory + "/" + e.getKey());
+        entry.setSize(e.getValue().length);
+        tar.putArchiveEntry(entry);
+        tar.write(e.getValue());
+        tar.closeArchiveEntry();
       }
-      out.write(new byte[1024]);
     }
     return bytes.toByteArray();
   }
 
-  static byte[] tarHeader(String name, long size, char type) {
-    byte[] h = new byte[512];
-    put(h, 0, name);
-    put(h, 100, "0000644");
-    put(h, 108, "0001750");
-    put(h, 116, "0001750");
-    put(h, 124, String.format("%011o", size));
-    put(h, 136, String.format("%011o", 1_300_000_000L));
-    for (int i = 148; i < 156; i++) {
-      h[i] = ' ';
-    }
-    h[156] = (byte) type;
-    put(h, 257, "ustar");
-    put(h, 263, "00");
-    put(h, 265, "test");
-    put(h, 297, "test");
-    long sum = 0;
-    for (byte b : h) {
-      sum += b & 0xFF;
-    }
-    put(h, 148, String.format("%06o", sum));
-    h[154] = 0;
-    h[155] = ' ';
-    return h;
-  }
-
-  private static void put(byte[] h, int off, String s) {
-    byte[] b = s.getBytes(StandardCharsets.US_ASCII);
-    System.arraycopy(b, 0, h, off, b.length);
-  }
 
   /** A split of {@code n} images {@code c x h x w} with pixel {@code (i*17 + j) & 0xFF} and label {@code i % classes}. */
   static LabeledImages images(int n, int c, int h, int w, int classes) {
