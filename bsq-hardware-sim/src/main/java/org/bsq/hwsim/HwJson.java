@@ -1,10 +1,8 @@
 package org.bsq.hwsim;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
+import org.bsq.core.json.Json;
 
 /**
  * JSON files of the simulator: workloads, accelerator configs and cost reports. Unknown fields are errors (a typo in
@@ -22,41 +21,21 @@ import java.util.Map;
  * {@code {"base": "bitfusion-e", "name": "bf-big", "wbufBytes": 131072, "energy": {"dramNjPerBit": 0.03}}}.
  */
 public final class HwJson {
-  private static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-  private static final ObjectMapper PRETTY = MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT);
+  /** The strict mapper of user-written files ({@link Json#config()}): unknown fields and missing primitives fail. */
+  private static final ObjectMapper MAPPER = Json.config();
 
   private HwJson() {}
 
-  /** The shared mapper (records are read and written as plain objects). */
-  public static ObjectMapper mapper() {
-    return MAPPER.copy();
-  }
-
   /** One-line JSON. */
   public static String toJson(Object value) {
-    try {
-      return MAPPER.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName() + " to JSON", e);
-    }
+    return Json.line(value);
   }
 
   /** Indented JSON. */
   public static String toPrettyJson(Object value) {
-    try {
-      return PRETTY.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName() + " to JSON", e);
-    }
+    return Json.pretty(value);
   }
 
-  /**
-   * Parses a workload file. Besides the {@link WorkloadLayer} rules, every layer must read at least 1-bit inputs: a
-   * 0-bit weight marks a pruned layer (it costs nothing), but a 0-bit activation has no meaning and would silently
-   * price the layer at zero.
-   */
   public static Workload parseWorkload(String json) {
     Workload w = parse(json, Workload.class, "workload");
     for (WorkloadLayer l : w.layers()) {
@@ -95,7 +74,7 @@ public final class HwJson {
     String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
     if (name.endsWith(".yaml") || name.endsWith(".yml")) {
       try {
-        JsonNode tree = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(text);
+        JsonNode tree = Json.config().readTree(text);
         text = MAPPER.writeValueAsString(tree);
       } catch (JsonProcessingException e) {
         throw new IllegalArgumentException("accelerator config " + file + " must be valid YAML: "

@@ -1,8 +1,6 @@
 package org.bsq.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -17,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.bsq.core.json.Json;
 import org.bsq.core.param.Parameter;
 import org.bsq.core.param.ParameterRole;
 import org.bsq.core.param.ParameterStore;
@@ -33,7 +32,6 @@ public final class PretrainedWeights {
   /** Name of the manifest file inside a weights folder. */
   public static final String MANIFEST = "manifest.json";
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** One tensor listed in a manifest. */
   public record TensorEntry(String name, List<Integer> shape, String file, long numElements, String md5) {}
@@ -63,11 +61,7 @@ public final class PretrainedWeights {
       throw new IllegalArgumentException("weights folder must contain " + MANIFEST + ", missing: " + manifest
           + " (expected the raw-float32 + manifest format, e.g. ../shared/data/pretrained/resnet20-cifar10-fp32)");
     }
-    try {
-      return JSON.readTree(manifest.toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot parse " + manifest + ": " + e.getMessage(), e);
-    }
+    return Json.readTree(manifest);
   }
 
   /**
@@ -136,9 +130,9 @@ public final class PretrainedWeights {
   public static void save(Path dir, ParameterStore store, Map<String, ?> metadata) {
     try {
       Files.createDirectories(dir);
-      ObjectNode root = JSON.createObjectNode();
+      ObjectNode root = Json.files().createObjectNode();
       root.put("format", "one raw little-endian float32 file per tensor, C (row-major) order, no header");
-      root.set("metadata", JSON.valueToTree(metadata));
+      root.set("metadata", Json.files().valueToTree(metadata));
       ArrayNode tensors = root.putArray("tensors");
       for (Parameter p : store.all()) {
         ByteBuffer buf = ByteBuffer.allocate(p.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -159,7 +153,7 @@ public final class PretrainedWeights {
         t.put("role", p.role().name());
         t.put("md5", md5(bytes));
       }
-      JSON.writeValue(dir.resolve(MANIFEST).toFile(), root);
+      Json.writeFile(dir.resolve(MANIFEST), root);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write weights to " + dir + ": " + e.getMessage(), e);
     }

@@ -22,6 +22,8 @@ import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.harness.RunFolder;
 import org.bsq.core.harness.RunRecord;
 import org.bsq.core.json.Json;
+import org.bsq.core.param.Parameter;
+import org.bsq.core.param.ParameterRole;
 import org.bsq.core.train.ConsoleProgress;
 import org.bsq.core.train.EpochRecord;
 import org.bsq.core.train.EvaluationResult;
@@ -101,8 +103,13 @@ final class DemoCommand implements Callable<Integer> {
     for (LayerInfo l : inventory) {
       progress.printf("  %-8s %-16s %8d %12d%n", l.name(), l.weightShape(), l.paramCount(), l.macsPerSample());
     }
-    progress.printf("  total: %d trainable parameters, %.2f M MACs per image%n", model.parameters().trainableCount(),
-        inventory.totalMacsPerSample() / 1e6);
+    long layerParams = inventory.totalParams();
+    long batchNorm = model.parameters().all().stream()
+        .filter(p -> p.role() == ParameterRole.BN_WEIGHT || p.role() == ParameterRole.BN_BIAS)
+        .mapToLong(Parameter::size).sum();
+    progress.printf("  total: %d parameters in conv/linear layers (weights and biases: what a scheme quantizes and "
+            + "the reports count) + %d batch-norm scales and shifts = %d trainable; %.2f M MACs per image%n",
+        layerParams, batchNorm, model.parameters().trainableCount(), inventory.totalMacsPerSample() / 1e6);
 
     int batch = 128;
     TrainingConfig config = TrainingConfig.of(epochs, SgdSettings.of(0.1, 0.9, 5e-4).withNesterov(true),
@@ -134,7 +141,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     stdout.printf("  %s on %s: top-1 %.2f %%, top-5 %.2f %%, loss %.4f over %d test images%n", MODEL, DATASET,
         100 * last.top1(), 100 * last.top5(), last.loss(), last.samples());
-    stdout.printf("  weights: %d parameters at 32 bits = %.1f KiB; %d training steps in %.1f s (total %.1f s)%n",
+    stdout.printf("  weights: %d conv/linear parameters at 32 bits = %.1f KiB; %d training steps in %.1f s (total %.1f s)%n",
         inventory.totalParams(), inventory.totalParams() * 4 / 1024.0, result.steps(), result.seconds(), seconds);
     stdout.printf("  run folder: %s (weights/, history.json, checkpoints/)%n", out);
 

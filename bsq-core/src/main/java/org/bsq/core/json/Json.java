@@ -26,8 +26,9 @@ import java.nio.file.StandardCopyOption;
  *   <li>{@link #files()}: the files the project writes and reads back (run.json, config.json, checkpoints, weight
  *       manifests, histories, reports). Unknown properties are errors: a file of a newer or foreign layout must not
  *       be half-read. Written indented ({@link #writeFile}) or as one line ({@link #line}).</li>
- *   <li>{@link #config()}: files users write (experiment YAML/JSON, accelerator and workload files): YAML 1.1 (which
- *       also reads JSON), unknown properties are errors, enums case-insensitive.</li>
+ *   <li>{@link #config()}: files users write (experiment files, accelerator and workload files, in YAML or JSON):
+ *       YAML 1.1 (which also reads JSON), unknown properties and missing or null primitives are errors, enums
+ *       case-insensitive.</li>
  * </ul>
  */
 public final class Json {
@@ -44,6 +45,7 @@ public final class Json {
   private static final ObjectMapper CONFIG = YAMLMapper.builder()
       .addModule(PATHS)
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
       .build();
 

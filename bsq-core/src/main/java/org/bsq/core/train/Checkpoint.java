@@ -1,9 +1,7 @@
 package org.bsq.core.train;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -25,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
+import org.bsq.core.json.Json;
 import org.bsq.core.param.Parameter;
 import org.bsq.core.param.ParameterRole;
 import org.bsq.core.param.ParameterStore;
@@ -246,7 +245,7 @@ public final class Checkpoint {
         }
         try (FileChannel ch = FileChannel.open(tmp.resolve(JSON_FILE), StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE)) {
-          ch.write(ByteBuffer.wrap(mapper().writeValueAsBytes(root)));
+          ch.write(ByteBuffer.wrap(Json.pretty(root).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
           ch.force(true);
         }
         swapInto(tmp, target);
@@ -479,14 +478,6 @@ public final class Checkpoint {
   }
 
   private static ObjectMapper mapper() {
-    return Json.MAPPER;
-  }
-
-  /** The one configured mapper (thread-safe once configured). */
-  private static final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper()
-        .enable(SerializationFeature.INDENT_OUTPUT)
-        .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    return Json.files();
   }
 }
