@@ -116,6 +116,47 @@ class BsqCliTest {
     assertTrue(j.get("top1").asDouble() > 0.6, "top-1 " + j.get("top1"));
   }
 
+  /** Post-training quantization of the pretrained ResNet-20: uniform bits and a scheme file give the same numbers. */
+  @Test
+  @Tag("integration")
+  void evalQuantizesFloatWeightsAfterTraining(@TempDir Path tmp) throws Exception {
+    String shared = System.getProperty("bsq.shared.dir");
+    assumeTrue(shared != null && Files.isDirectory(Path.of(shared, "data/pretrained/resnet20-cifar10-fp32")),
+        "skipped: ../shared/data is absent");
+    String[] base = {"eval", "--model", "resnet20", "--dataset", "cifar10", "--data-dir",
+        Path.of(shared, "data/cifar-10-jpeg-q75-batches-bin").toString(), "--weights",
+        Path.of(shared, "data/pretrained/resnet20-cifar10-fp32").toString(), "--limit", "512", "--json"};
+    double fp = run(base).lastJson().get("top1").asDouble();
+    Result w8 = run(concat(base, new String[] {"--weight-bits", "8"}));
+    assertEquals(0, w8.code(), w8.err());
+    JsonNode j8 = w8.lastJson();
+    assertEquals(8.0, j8.get("avgBits").asDouble(), 1e-12);
+    assertTrue(Math.abs(j8.get("top1").asDouble() - fp) <= 0.01, "8-bit weights cost at most a point: " + j8 + " vs "
+        + fp);
+    double w2 = run(concat(base, new String[] {"--weight-bits", "2"})).lastJson().get("top1").asDouble();
+    assertTrue(w2 < fp - 0.2, "2-bit weights without finetuning lose most of the accuracy: " + w2 + " vs " + fp);
+
+    // the same 8 bits written as a scheme file (projection shortcuts at 32 bits, as uniform leaves them)
+    StringBuilder layers = new StringBuilder("{\"layers\": [");
+    org.bsq.core.graph.LayerInventory inv = org.bsq.models.Models.inventory("resnet20",
+        org.bsq.models.ModelOptions.cifar10());
+    for (org.bsq.core.graph.LayerInfo l : inv) {
+      layers.append(l.index() == 0 ? "" : ", ").append("{\"name\": \"").append(l.name())
+          .append("\", \"weightBits\": ").append(l.projectionShortcut() ? 32 : 8).append("}");
+    }
+    Path scheme = Files.writeString(tmp.resolve("scheme.json"), layers.append("]}").toString());
+    JsonNode fromFile = run(concat(base, new String[] {"--scheme", scheme.toString()})).lastJson();
+    assertEquals(j8.get("top1").asDouble(), fromFile.get("top1").asDouble(), 0.0);
+    assertEquals(j8.get("loss").asDouble(), fromFile.get("loss").asDouble(), 0.0);
+
+    Files.writeString(scheme, "{\"layers\": [{\"name\": \"conv1\", \"weightBits\": 4}]}");
+    Result partial = run(concat(base, new String[] {"--scheme", scheme.toString()}));
+    assertEquals(2, partial.code());
+    assertTrue(partial.err().contains("layer1.0.conv1"), "names a layer the scheme lacks: " + partial.err());
+    Result both = run(concat(base, new String[] {"--scheme", scheme.toString(), "--weight-bits", "4"}));
+    assertEquals(2, both.code());
+  }
+
   /**
    * The main job, end to end (issue 3's acceptance): the float small CNN, then BSQ from it through the harness. BSQ
    * must take the average precision well below 8 bits while the finetuned accuracy stays within a few points of the
