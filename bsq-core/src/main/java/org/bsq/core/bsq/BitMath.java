@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * The numerical kernels of BSQ's bit representation, in plain Java over heap {@code float[]} arrays, with the exact
- * float32 semantics of the reference code ({@code yanghr/BSQ models/cifar/bit.py}, see {@code golden/bsq/README.md}).
+ * float32 semantics of the reference code ({@code yanghr/BSQ models/cifar/bit.py}; docs/algorithm.md section 3, checked
+ * against the authors' golden vectors copied into the test resources, see their PROVENANCE.md).
  *
  * <p><b>Layout.</b> A tensor of {@code count} values at {@code bits} bits is stored as two plane arrays {@code p}
  * (positive part) and {@code n} (negative part) of {@code count * bits} floats, <em>element-major</em>: the planes of

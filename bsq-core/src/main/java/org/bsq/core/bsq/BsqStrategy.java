@@ -49,10 +49,10 @@ import org.bsq.core.train.TrainingResult;
  * <p><b>Budget scaling.</b> The epoch-valued parameters ({@code lrMilestones}, {@code requantizeInterval}) are given
  * in epochs of a recipe of {@code recipeEpochs} epochs (the paper: 350, milestone 250, interval 100) and scale with
  * the budget. With {@code E = budget.epochs()} and {@code B} batches per epoch of the training source, BSQ trains
- * {@code N = ceil(E)} epochs of {@code b = max(1, rint(B * E / N))} batches each (each epoch is the first {@code b}
+ * {@code N = ceil(E)} epochs of {@code b = max(1, round(B * E / N))} batches each (each epoch is the first {@code b}
  * batches of the source's epoch, so a fractional budget shortens every epoch by the same factor {@code E / N};
  * an integral budget trains whole epochs). Each recipe-valued epoch {@code x} becomes the trainer epoch
- * {@code max(1, rint(x * N / recipeEpochs))}: e.g. 35 epochs give milestone 25 and interval 10; 1.4 epochs give
+ * {@code max(1, round(x * N / recipeEpochs))} ({@code Math.round}, half up; docs/algorithm.md section 9): e.g. 35 epochs give milestone 25 and interval 10; 1.4 epochs give
  * 2 epochs of 70 % of the batches, milestone at epoch 1 and interval 1. A budget of 0 epochs trains nothing and only
  * re-quantizes and adjusts the precision once. See {@link Plan}.
  *

@@ -13,7 +13,7 @@ import org.bsq.core.train.StepHook;
  * {@link Mode#REFERENCE_COMPATIBLE} reproduces {@code cifar_prune_STE.py} exactly: every trainable parameter whose name
  * contains neither {@code "scale"} nor {@code "bn"} is clamped, which also hits the full-precision projection
  * shortcuts ({@code layerS.0.downsample.0.weight}), their batch norms ({@code downsample.1.weight/bias}) and PACT clip
- * levels (see golden README, "Surprising behaviours"). The float parameters that only mirror bit planes (a converted
+ * levels (docs/algorithm.md sections 6 and 12.1). The float parameters that only mirror bit planes (a converted
  * linear layer's {@code <layer>.bias}, which the reference does not have) are skipped.
  */
 public final class PlaneClampHook implements StepHook {

@@ -47,7 +47,11 @@ public final class RequantizeHook implements EpochHook {
     this.resetAllOptimizerState = resetAllOptimizerState;
   }
 
-  /** The paper's settings: maximum 8 bits, threshold 0, optimizer state reset only for changed layers. */
+  /**
+   * Maximum 8 bits and threshold 0 as the paper, with the optimizer state reset only for the changed layers (the
+   * reference re-creates its optimizer, i.e. resets every layer: {@code resetAllOptimizerState}, the strategy's
+   * default).
+   */
   public static RequantizeHook paper(BitRepresentation bits, int interval) {
     return new RequantizeHook(bits, interval, 8, 0.0, false);
   }
