@@ -106,6 +106,7 @@ public class KernelBenchmarks {
       int size = Integer.parseInt(p[2]);
       int stride = Integer.parseInt(p[3]);
       int outSize = (size + 2 - 3) / stride + 1;
+      OneDnnBackend.availability();  // applies BSQ_CPU_ISA before this benchmark's own primitives fix oneDNN's ISA
       engine eng = keep(new engine(engine.kind.cpu, 0));
       strm = keep(new stream(eng));
       // the layer's input in the layout the previous conv picks (plain NCHW for the 3-channel stem)
