@@ -199,7 +199,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     long peakRss = peakRssBytes();
     out.printf("bench train-step: %s, batch %d, backend %s, strategy %s, OMP_NUM_THREADS=%s, data: %s%n", model, batch,
-        engine.name(), strategy, ompThreads, loader.description());
+        Backends.describe(engine), strategy, ompThreads, loader.description());
     out.printf("  training step (data + forward + backward + SGD), %d steps after %d warm-up: median %.1f ms "
             + "(p10 %.1f, p90 %.1f, mean %.1f) = %.0f images/s%n", steps, warmup, median, p10, p90, mean(stepMs),
         imagesPerSecond);
@@ -221,6 +221,7 @@ final class BenchCommand implements Callable<Integer> {
       o.put("strategy", strategy);
       o.put("batch", batch);
       o.put("backend", engine.name());
+      o.put("cpuIsa", org.bsq.core.provenance.Provenance.cpuIsa(engine.name()));
       o.put("ompThreads", ompThreads);
       o.put("data", loader.description());
       o.put("steps", steps);

@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
     Backend engine = Backends.byName(backend);
 
     progress.printf("bsq demo: %s on %s (%d train / %d test images, %s), backend %s%n", MODEL, DATASET,
-        data.train().size(), data.test().size(), data.info().inputShape(), engine.name());
+        data.train().size(), data.test().size(), data.info().inputShape(), Backends.describe(engine));
     progress.printf("  %-8s %-16s %8s %12s%n", "layer", "weight shape", "params", "MACs/image");
     for (LayerInfo l : inventory) {
       progress.printf("  %-8s %-16s %8d %12d%n", l.name(), l.weightShape(), l.paramCount(), l.macsPerSample());
@@ -167,6 +167,7 @@ final class DemoCommand implements Callable<Integer> {
       o.put("samples", last.samples());
       o.put("params", inventory.totalParams());
       o.put("backend", engine.name());
+      o.put("cpuIsa", org.bsq.core.provenance.Provenance.cpuIsa(engine.name()));
       o.put("trainSeconds", result.seconds());
       o.put("seconds", seconds);
       if (bsq != null) {

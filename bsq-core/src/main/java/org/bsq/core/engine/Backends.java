@@ -48,4 +48,16 @@ public final class Backends {
         throw new IllegalArgumentException("backend name must be one of " + NAMES + ", was '" + name + "'");
     }
   }
+
+  /**
+   * The backend's name for headers and logs; for oneDNN followed by its version and the instruction set its kernels
+   * use, e.g. {@code onednn (oneDNN 2.5.2, ISA avx2, capped by BSQ_CPU_ISA=avx2)}.
+   */
+  public static String describe(Backend backend) {
+    if (!OneDnnBackend.NAME.equals(backend.name())) {
+      return backend.name();
+    }
+    OneDnnBackend.Availability a = OneDnnBackend.availability();
+    return backend.name() + " (" + a.reason() + ")";
+  }
 }

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.bsq.core.engine.onednn.OneDnnBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +22,31 @@ class ProvenanceTest {
     assertTrue(p.java().startsWith(System.getProperty("java.version")));
     assertFalse(p.cpu().isBlank());
     assertEquals("[a/train, b/test]", p.dataChecksums().keySet().stream().sorted().toList().toString());
+    assertEquals(Provenance.cpuIsa("onednn"), p.cpuIsa());
+    assertEquals("none", Provenance.collect("1.2.3", "reference", Map.of(), notARepo).cpuIsa(),
+        "the plain-Java backend runs no oneDNN kernels");
+  }
+
+  @Test
+  void cpuIsaOfOneDnnIsItsEffectiveLevel() {
+    OneDnnBackend.Availability a = OneDnnBackend.availability();
+    assumeTrue(a.available(), "skipped: oneDNN cannot be loaded: " + a.reason());
+    assertEquals(a.cpuIsa().id(), Provenance.cpuIsa("onednn"));
+    assertTrue(a.reason().contains("ISA " + a.cpuIsa().id()), a.reason());
+  }
+
+  @Test
+  void readsRecordsWrittenBeforeCpuIsaExisted() throws Exception {
+    String old = "{\"projectVersion\":\"0.1\",\"gitCommit\":\"unknown\",\"java\":\"17\",\"os\":\"Linux\","
+        + "\"cpu\":\"EPYC x2\",\"backend\":\"onednn\",\"threads\":\"2\",\"dataChecksums\":{\"a\":\"sha256:1\"},"
+        + "\"startedAt\":\"2025-01-01T00:00:00Z\"}";
+    ObjectMapper json = org.bsq.core.json.Json.files();  // the mapper that reads run.json
+    Provenance p = json.readValue(old, Provenance.class);
+    assertEquals("unknown", p.cpuIsa());
+    assertEquals("2", p.threads());
+    Provenance again = json.readValue(json.writeValueAsString(p), Provenance.class);
+    assertEquals(p, again);
+    assertTrue(json.writeValueAsString(p).contains("\"cpuIsa\":\"unknown\""));
   }
 
   /** A repository of its own: the commit is its HEAD, with "-dirty" exactly when a tracked file changed. */
