@@ -99,6 +99,8 @@ final class PreparedRun {
     }
     ObjectNode experiment = Json.files().valueToTree(cfg);
     ((ObjectNode) experiment.get("strategy")).set("params", Json.files().valueToTree(params));
+    // How the data are fetched is no part of the experiment: a run started with --download continues without it.
+    ((ObjectNode) experiment.get("dataset")).remove("download");
     return load(cfg, strategy, experiment, budgetScale);
   }
 
@@ -108,6 +110,10 @@ final class PreparedRun {
     JsonNode saved = id.config();
     double scale = saved.path("budgetScale").asDouble(Double.NaN);
     String source = folder.dir().resolve(RunFolder.CONFIG_FILE).toString();
+    if (!saved.path("experiment").isObject() || !(scale > 0)) {
+      throw new UsageException(source + " must hold the run's configuration (config.budgetScale and "
+          + "config.experiment), was not a run folder's config.json");
+    }
     ConfigDocument doc = ConfigDocument.of((ObjectNode) saved.path("experiment"), source, folder.dir());
     PreparedRun run = of(doc, scale);
     if (!run.identity.configHash().equals(id.configHash())) {

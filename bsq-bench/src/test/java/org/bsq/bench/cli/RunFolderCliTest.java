@@ -173,18 +173,20 @@ class RunFolderCliTest {
     pb.environment().put("OMP_NUM_THREADS", "1");
     Process child = pb.start();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-        StandardCharsets.UTF_8))) {
+        StandardCharsets.UTF_8)); AutoCloseable kill = child::destroyForcibly) {
       String line;
       StringBuilder seen = new StringBuilder();
       while ((line = out.readLine()) != null && !line.contains("finetune/latest (resumes at epoch 3")) {
         seen.append(line).append('\n'); // wait until finetuning has checkpointed twice
       }
       assertTrue(line != null, "the child reached finetuning: " + seen);
+      // freeze it (SIGSTOP), so it cannot finish before the second process tries; it keeps its lock while stopped
+      assertEquals(0, new ProcessBuilder("kill", "-STOP", String.valueOf(child.pid())).start().waitFor());
       Result second = run(args);
       assertEquals(2, second.code(), second.err());
       assertTrue(second.err().contains("is in use by another run (pid " + child.pid() + " on "), second.err());
       assertTrue(second.err().contains(": bsq run " + CONFIG), second.err());
-      child.destroyForcibly();
+      child.destroyForcibly(); // kill -9
       assertTrue(child.waitFor(60, TimeUnit.SECONDS));
     }
     assertFalse(Files.exists(dir.resolve(Harness.RUN_JSON)), "killed runs leave no record");
