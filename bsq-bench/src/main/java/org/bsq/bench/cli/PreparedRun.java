@@ -248,11 +248,11 @@ final class PreparedRun {
         budgetScale, resolved, provenance, costs, runDir);
     progress.printf("bsq run: strategy %s on %s/%s, budget scale %s (strategy %.3g epochs, finetune %.3g epochs), "
             + "backend %s, run folder %s%n", cfg.strategy().name(), cfg.model().name(), cfg.dataset().name(),
-        budgetScale, strategyEpochs, cfg.finetune().epochs() * budgetScale, backend.name(), runDir);
+        budgetScale, strategyEpochs, cfg.finetune().epochs() * budgetScale, Backends.describe(backend), runDir);
     return new Harness(List.of(bar)).run(experiment);
   }
 
-  /** Whether two prepared runs are the same run (same identity). */
+  /** Whether {@code folder} is bound to this run (the same configuration and the same inputs). */
   boolean sameRunAs(RunFolder folder) {
     return Files.isRegularFile(folder.dir().resolve(RunFolder.CONFIG_FILE))
         && folder.identity().configHash().equals(identity.configHash())
