@@ -137,6 +137,82 @@ public final class LabeledImages {
         source + ", first " + n + " images");
   }
 
+  /**
+   * A held-out split: {@code size} images chosen uniformly at random by {@code seed} (without replacement) become
+   * {@link HeldOut#heldOut()}, the others {@link HeldOut#rest()}; both keep the source order. The same size and seed
+   * always choose the same images. Checksums stay the source's; {@link HeldOut#indices()} identifies the choice.
+   *
+   * @throws IllegalArgumentException unless {@code 1 <= size < size()}
+   */
+  public HeldOut holdOut(int size, long seed) {
+    if (size < 1 || size >= labels.length) {
+      throw new IllegalArgumentException("held-out images must be in [1, " + (labels.length - 1) + "] (some must "
+          + "stay for training), was " + size);
+    }
+    int[] order = new int[labels.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    for (int i = 0; i < size; i++) { // partial Fisher-Yates: the first `size` entries are the chosen images
+      int j = i + random.nextInt(order.length - i);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    boolean[] held = new boolean[labels.length];
+    for (int i = 0; i < size; i++) {
+      held[order[i]] = true;
+    }
+    int[] heldIndices = new int[size];
+    int[] restIndices = new int[labels.length - size];
+    for (int i = 0, h = 0, r = 0; i < labels.length; i++) {
+      if (held[i]) {
+        heldIndices[h++] = i;
+      } else {
+        restIndices[r++] = i;
+      }
+    }
+    String rule = size + " images held out by seed " + seed;
+    return new HeldOut(select(restIndices, source + ", without the " + rule),
+        select(heldIndices, source + ", the " + rule), heldIndices);
+  }
+
+  /**
+   * A split into training and held-out images ({@link #holdOut}).
+   *
+   * @param rest the images that stay for training
+   * @param heldOut the held-out images
+   * @param indices the held-out images' indices in the source, ascending
+   */
+  public record HeldOut(LabeledImages rest, LabeledImages heldOut, int[] indices) {
+    /** The held-out indices (a copy). */
+    @Override
+    public int[] indices() {
+      return indices.clone();
+    }
+
+    /** sha256 of the held-out indices (little-endian int32), identifying the choice in provenance. */
+    public String indicesChecksum() {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(indices.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      for (int i : indices) {
+        b.putInt(i);
+      }
+      return org.bsq.core.provenance.Digests.sha256Label(b.array());
+    }
+  }
+
+  private LabeledImages select(int[] indices, String description) {
+    int n = shape.size();
+    byte[] p = new byte[indices.length * n];
+    byte[] l = new byte[indices.length];
+    for (int k = 0; k < indices.length; k++) {
+      System.arraycopy(pixels, indices[k] * n, p, k * n, n);
+      l[k] = labels[indices[k]];
+    }
+    return new LabeledImages(p, l, shape, classNames, checksum, description);
+  }
+
   /** Backing pixel array, for the loaders of this package only (never modified). */
   byte[] pixelArray() { return pixels; }
 

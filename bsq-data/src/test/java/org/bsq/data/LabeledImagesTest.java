@@ -2,6 +2,7 @@ package org.bsq.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,6 +38,36 @@ class LabeledImagesTest {
     assertThrows(IllegalArgumentException.class, () -> images.first(11));
     assertThrows(ReadOnlyBufferException.class, () -> images.pixelBuffer().put(0, (byte) 1));
     assertThrows(IndexOutOfBoundsException.class, () -> images.label(10));
+  }
+
+  @Test
+  void aHeldOutSplitIsDisjointSeededAndKeepsTheSourceOrder() {
+    LabeledImages images = TestData.images(50, 2, 3, 3, 4);
+    LabeledImages.HeldOut a = images.holdOut(12, 7);
+    assertEquals(12, a.heldOut().size());
+    assertEquals(38, a.rest().size());
+    int[] held = a.indices();
+    for (int k = 1; k < held.length; k++) {
+      assertTrue(held[k] > held[k - 1], "ascending, no repeats");
+    }
+    java.util.Set<Integer> chosen = new java.util.HashSet<>();
+    for (int k = 0; k < held.length; k++) {
+      chosen.add(held[k]);
+      assertArrayEquals(images.image(held[k]), a.heldOut().image(k));
+      assertEquals(images.label(held[k]), a.heldOut().label(k));
+    }
+    for (int i = 0, r = 0; i < images.size(); i++) {
+      if (!chosen.contains(i)) {
+        assertArrayEquals(images.image(i), a.rest().image(r++), "the rest keeps every other image, in order");
+      }
+    }
+    assertArrayEquals(held, images.holdOut(12, 7).indices(), "same seed, same images");
+    assertEquals(a.indicesChecksum(), images.holdOut(12, 7).indicesChecksum());
+    assertFalse(java.util.Arrays.equals(held, images.holdOut(12, 8).indices()), "another seed, other images");
+    assertEquals(images.checksum(), a.rest().checksum());
+    assertTrue(a.heldOut().source().endsWith("the 12 images held out by seed 7"), a.heldOut().source());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> images.holdOut(50, 1));
+    assertEquals("held-out images must be in [1, 49] (some must stay for training), was 50", e.getMessage());
   }
 
   @Test

@@ -45,9 +45,21 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
    * @param limitTest evaluate on the first N test images (0 = all)
    * @param download fetch the data set's official archive into {@code dataDir} when its files are missing (CIFAR-10;
    *     off by default: nothing is downloaded unless asked)
+   * @param validation the held-out validation split carved from the training split (size 0: none)
    */
   public record DatasetSection(String name, Path dataDir, int batchSize, boolean augment, int limitTrain,
-                               int limitTest, boolean download) {}
+                               int limitTest, boolean download, ValidationSection validation) {}
+
+  /**
+   * A validation split held out of the training split: {@code size} training images chosen by {@code seed} that no
+   * strategy and no finetuning trains on; searches select on it, and finetuning evaluates and keeps its best epoch
+   * on it. Size 0 (the default, and the paper's BSQ recipes, which do not search): every training image trains, and
+   * the strategies' validation source is the first tenth of the training images (not held out).
+   *
+   * @param size images held out (0: none)
+   * @param seed which images (the same size and seed always choose the same images)
+   */
+  public record ValidationSection(int size, long seed) {}
 
   /**
    * @param name strategy name (bsq list strategies)
@@ -58,7 +70,7 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
 
   public static ExperimentConfig defaults() {
     return new ExperimentConfig(new ModelSection("small-cnn", null, "relu", 0),
-        new DatasetSection(DataSets.EMBEDDED, null, 128, true, 0, 0, false),
+        new DatasetSection(DataSets.EMBEDDED, null, 128, true, 0, 0, false, new ValidationSection(0, 0)),
         new StrategySection("uniform", 0, null), FinetuneSettings.defaults(), 42, "auto", List.of());
   }
 
@@ -83,6 +95,14 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
     if (dataset.limitTrain() < 0 || dataset.limitTest() < 0) {
       problems.add("dataset.limitTrain/limitTest: must be >= 0 (0 = all), was " + dataset.limitTrain() + "/"
           + dataset.limitTest());
+    }
+    if (dataset.validation() != null && dataset.validation().size() < 0) {
+      problems.add("dataset.validation.size: must be >= 0 (0 = no held-out split), was " + dataset.validation().size());
+    }
+    boolean heldOut = dataset.validation() != null && dataset.validation().size() > 0;
+    if (finetune.keepBest() && FinetuneSettings.ON_VALIDATION.equals(finetune.keepBestOn()) && !heldOut) {
+      problems.add("finetune.keepBest: selecting on the validation split needs dataset.validation.size > 0; or set "
+          + "finetune.keepBestOn: test to select on the test split as the reference code does");
     }
     if (!(strategy.epochs() >= 0)) {
       problems.add("strategy.epochs: must be >= 0, was " + strategy.epochs());

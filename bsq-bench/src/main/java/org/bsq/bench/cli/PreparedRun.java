@@ -36,6 +36,7 @@ import org.bsq.core.train.Initializers;
 import org.bsq.data.DataLoader;
 import org.bsq.data.DataSet;
 import org.bsq.data.DataSets;
+import org.bsq.data.LabeledImages;
 import org.bsq.models.PretrainedWeights;
 
 /**
@@ -50,16 +51,18 @@ final class PreparedRun {
   private final JsonNode resolved;
   private final double budgetScale;
   private final DataSet data;
+  private final LabeledImages.HeldOut heldOut;
   private final Model model;
   private final RunFolder.Identity identity;
 
   private PreparedRun(ExperimentConfig config, QuantizationStrategy strategy, JsonNode resolved, double budgetScale,
-                      DataSet data, Model model, RunFolder.Identity identity) {
+                      DataSet data, LabeledImages.HeldOut heldOut, Model model, RunFolder.Identity identity) {
     this.config = config;
     this.strategy = strategy;
     this.resolved = resolved;
     this.budgetScale = budgetScale;
     this.data = data;
+    this.heldOut = heldOut;
     this.model = model;
     this.identity = identity;
   }
@@ -141,6 +144,17 @@ final class PreparedRun {
     Map<String, String> inputs = new LinkedHashMap<>();
     inputs.put(cfg.dataset().name() + "/train", data.train().checksum());
     inputs.put(cfg.dataset().name() + "/test", data.test().checksum());
+    LabeledImages.HeldOut heldOut = null;
+    int validationSize = cfg.dataset().validation().size();
+    if (validationSize > 0) {
+      int trainSize = data.train().size();
+      if (validationSize >= trainSize) {
+        throw new UsageException("dataset.validation.size must be below the " + trainSize + " training images of '"
+            + cfg.dataset().name() + "' (some must stay for training), was " + validationSize);
+      }
+      heldOut = data.train().holdOut(validationSize, cfg.dataset().validation().seed());
+      inputs.put(cfg.dataset().name() + "/validation", heldOut.indicesChecksum());
+    }
     if (cfg.model().weights() != null) {
       ModelDataOptions.loadWeights(cfg.model().weights(), model);
       inputs.put("weights", weightsDigest(cfg.model().weights()));
@@ -148,7 +162,8 @@ final class PreparedRun {
     ObjectNode resolved = Json.files().createObjectNode();
     resolved.put("budgetScale", budgetScale);
     resolved.set("experiment", experiment);
-    return new PreparedRun(cfg, strategy, resolved, budgetScale, data, model, RunFolder.Identity.of(resolved, inputs));
+    return new PreparedRun(cfg, strategy, resolved, budgetScale, data, heldOut, model,
+        RunFolder.Identity.of(resolved, inputs));
   }
 
   /** sha256 of a weights folder's manifest (which lists every tensor file's md5). */
@@ -215,16 +230,23 @@ final class PreparedRun {
   private RunRecord execute(Path runDir, PrintWriter progress, boolean interactive) {
     ExperimentConfig cfg = config;
     int batch = cfg.dataset().batchSize();
-    int trainSize = cfg.dataset().limitTrain() == 0 ? data.train().size() : cfg.dataset().limitTrain();
-    DataLoader train = DataLoader.builder(data.train(), batch).shuffle(true)
+    LabeledImages trainImages = heldOut == null ? data.train() : heldOut.rest();
+    int trainSize = cfg.dataset().limitTrain() == 0 ? trainImages.size()
+        : Math.min(cfg.dataset().limitTrain(), trainImages.size());
+    DataLoader train = DataLoader.builder(trainImages, batch).shuffle(true)
         .augmentation(cfg.dataset().augment() ? data.defaultAugmentation() : null)
         .normalization(data.normalization()).seed(cfg.seed())
         .limit(trainSize)
-        .name(cfg.dataset().name() + "/train").build();
-    DataLoader validation = DataLoader.builder(data.train(), batch).shuffle(false).augmentation(null)
-        .normalization(data.normalization()).seed(cfg.seed())
-        .limit(Math.min(data.train().size(), Math.max(batch, trainSize / 10)))
-        .name(cfg.dataset().name() + "/train-subset (validation)").build();
+        .name(cfg.dataset().name() + (heldOut == null ? "/train" : "/train (without the validation split)")).build();
+    DataLoader heldOutValidation = heldOut == null ? null
+        : DataLoader.builder(heldOut.heldOut(), batch).shuffle(false).augmentation(null)
+            .normalization(data.normalization()).seed(cfg.seed())
+            .name(cfg.dataset().name() + "/validation (held out)").build();
+    DataLoader validation = heldOutValidation != null ? heldOutValidation
+        : DataLoader.builder(data.train(), batch).shuffle(false).augmentation(null)
+            .normalization(data.normalization()).seed(cfg.seed())
+            .limit(Math.min(data.train().size(), Math.max(batch, trainSize / 10)))
+            .name(cfg.dataset().name() + "/train-subset (validation, not held out)").build();
     DataLoader test = data.testLoader(batch,
         cfg.dataset().limitTest() == 0 ? data.test().size() : cfg.dataset().limitTest());
     Backend backend = Backends.byName(cfg.backend());
@@ -242,9 +264,13 @@ final class PreparedRun {
     Map<String, String> checksums = new LinkedHashMap<>();
     checksums.put(cfg.dataset().name() + "/train", data.train().checksum());
     checksums.put(cfg.dataset().name() + "/test", data.test().checksum());
+    if (heldOut != null) {
+      checksums.put(cfg.dataset().name() + "/validation", heldOut.indicesChecksum());
+    }
     Provenance provenance = Provenance.collect(ProjectInfo.version(), backend.name(), checksums,
         Path.of("").toAbsolutePath());
-    Experiment experiment = new Experiment(cfg.strategy().name(), strategy, ctx, train, test, cfg.finetune(),
+    Experiment experiment = new Experiment(cfg.strategy().name(), strategy, ctx, train, heldOutValidation, test,
+        cfg.finetune(),
         budgetScale, resolved, provenance, costs, runDir);
     progress.printf("bsq run: strategy %s on %s/%s, budget scale %s (strategy %.3g epochs, finetune %.3g epochs), "
             + "backend %s, run folder %s%n", cfg.strategy().name(), cfg.model().name(), cfg.dataset().name(),

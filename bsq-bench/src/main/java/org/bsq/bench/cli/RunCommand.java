@@ -123,6 +123,7 @@ final class RunCommand implements Callable<Integer> {
     o.put("top1BeforeFinetune", r.metrics().top1BeforeFinetune());
     o.put("top1", r.metrics().top1());
     o.put("top5", r.metrics().top5());
+    o.put("top1Validation", r.metrics().top1Validation());
     o.put("avgBits", r.avgBits());
     o.put("compressionPaper", r.compression().paper());
     o.put("compressionWholeModel", r.compression().wholeModel());
@@ -146,6 +147,11 @@ final class RunCommand implements Callable<Integer> {
             + "finetuning (top-5 %.2f %%, %d images)%n", 100 * r.metrics().top1Float(),
         100 * r.metrics().top1BeforeFinetune(), 100 * r.metrics().top1(), 100 * r.metrics().top5(),
         r.metrics().testSamples());
+    if (r.metrics().top1Validation() != null) {
+      out.printf("  validation top-1 after finetuning: %.2f %% (%d held-out training images; finetuning evaluated on "
+          + "%s)%n", 100 * r.metrics().top1Validation(), r.metrics().validationSamples(),
+          r.trajectory().finetuneEvaluatedOn());
+    }
     r.cost().forEach((name, c) -> {
       if (!"size".equals(name)) {
         out.printf("  %s: %.4f ms and %.4f mJ per image%n", name, c.get("latencyMsPerImage"), c.get("energyMjPerImage"));

@@ -270,4 +270,32 @@ class RunFolderCliTest {
     assertTrue(conflicting.err().contains("--run DIR takes the model, data, weights and scheme from the run, was "
         + "also given --model"), conflicting.err());
   }
+
+  /** A held-out validation split: excluded from training, where finetuning evaluates and keeps its best epoch. */
+  @Test
+  void aHeldOutValidationSplitIsExcludedFromTrainingAndRecorded() throws Exception {
+    Path out = shared.resolve("validation");
+    Result r = run("run", CONFIG, "--budget-scale", "0.25", "--out", out.toString(), "--set",
+        "dataset.validation={size: 1000, seed: 3}", "--set", "finetune.keepBest=true", "--set", "dataset.limitTest=128",
+        "--json");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("validation top-1 after finetuning"), r.out());
+    JsonNode run = Json.readTree(out.resolve(Harness.RUN_JSON));
+    assertEquals(1000, run.path("metrics").path("validationSamples").asInt());
+    assertEquals("validation", run.path("trajectory").path("finetuneEvaluatedOn").asText());
+    for (JsonNode epoch : run.path("trajectory").path("finetune")) {
+      assertEquals(5000, epoch.path("trainSamples").asInt(), "6,000 embedded training images minus 1,000 held out");
+      assertEquals(1000, epoch.path("evaluation").path("samples").asInt());
+    }
+    assertTrue(run.path("provenance").path("dataChecksums").path("embedded/validation").asText().startsWith("sha256:"));
+    assertEquals(r.lastJson().get("top1Validation").asDouble(), run.path("metrics").path("top1Validation").asDouble());
+
+    Result noSplit = run(runArgs(shared.resolve("keep-best-without-split"), "--set", "finetune.keepBest=true"));
+    assertEquals(2, noSplit.code(), noSplit.err());
+    assertTrue(noSplit.err().contains("finetune.keepBest: selecting on the validation split needs "
+        + "dataset.validation.size > 0; or set finetune.keepBestOn: test"), noSplit.err());
+    Result tooBig = run(runArgs(shared.resolve("too-big"), "--set", "dataset.validation.size=6000"));
+    assertEquals(2, tooBig.code(), tooBig.err());
+    assertTrue(tooBig.err().contains("dataset.validation.size must be below the 6000 training images"), tooBig.err());
+  }
 }

@@ -16,6 +16,8 @@ import org.bsq.core.strategy.StrategyContext;
  * @param strategy the strategy
  * @param context what the strategy gets (model with its starting weights, training split, budget already scaled)
  * @param finetuneTrain the training split for finetuning
+ * @param validation the held-out validation split (images of the training split no strategy and no finetuning trains
+ *     on), or null when the experiment holds none out: finetuning evaluates and selects on it when it is there
  * @param test the test split (only the harness sees it)
  * @param finetune finetuning settings at budget scale 1
  * @param budgetScale factor applied to the finetuning epochs and milestones (the strategy's budget is already scaled)
@@ -25,10 +27,16 @@ import org.bsq.core.strategy.StrategyContext;
  * @param runDir the run folder: checkpoints, intermediate results, run.json
  */
 public record Experiment(String strategyName, QuantizationStrategy strategy, StrategyContext context,
-                         BatchSource finetuneTrain, BatchSource test, FinetuneSettings finetune, double budgetScale,
+                         BatchSource finetuneTrain, BatchSource validation, BatchSource test,
+                         FinetuneSettings finetune, double budgetScale,
                          JsonNode config, Provenance provenance, List<SchemeCostModel> costModels, Path runDir) {
   public Experiment {
     costModels = List.copyOf(costModels);
+    if (finetune.keepBest() && FinetuneSettings.ON_VALIDATION.equals(finetune.keepBestOn()) && validation == null) {
+      throw new IllegalArgumentException("finetune.keepBest on the validation split needs a held-out validation split "
+          + "(dataset.validation.size > 0), was none; or select on the test split as the reference does "
+          + "(finetune.keepBestOn: test)");
+    }
     if (!(budgetScale > 0)) {
       throw new IllegalArgumentException("budget scale must be > 0, was " + budgetScale);
     }

@@ -130,6 +130,11 @@ public final class Harness {
     phase[0] = "evaluation";
     EvaluationResult last = Evaluator.evaluate(e.context().backend(), model, e.test());
     evalSeconds += last.seconds();
+    EvaluationResult validation = null;
+    if (e.validation() != null) {
+      validation = Evaluator.evaluate(e.context().backend(), model, e.validation());
+      evalSeconds += validation.seconds();
+    }
     Checkpoint.ofParameters(model.parameters()).write(e.runDir().resolve(MODEL_DIR));
     phase[0] = "pricing";
     Map<String, Map<String, Double>> cost = new LinkedHashMap<>();
@@ -143,10 +148,12 @@ public final class Harness {
         e.config(), hash(e.config()), e.context().seed(), e.budgetScale(), e.provenance(),
         new RunRecord.Scheme(done.scheme()),
         new RunRecord.Metrics(done.top1Float(), done.top1BeforeFinetune(), last.top1(), last.top5(), last.loss(),
-            last.samples()),
+            last.samples(), validation == null ? null : validation.top1(),
+            validation == null ? 0 : validation.samples()),
         new RunRecord.Compression(scheme.compression(inventory), scheme.wholeModelCompression(inventory),
             scheme.wholeModelBits(inventory)),
-        scheme.averageBits(inventory), cost, new RunRecord.Trajectory(done.trajectory(), finetuneHistory), details,
+        scheme.averageBits(inventory), cost, new RunRecord.Trajectory(done.trajectory(), finetuneHistory,
+            finetuneEvaluationSplit(e)), details,
         new RunRecord.Timings(done.seconds(), finetuneSeconds, evalSeconds, (System.nanoTime() - start) / 1e9));
     Json.writeFile(e.runDir().resolve(RUN_JSON), record);
     return record;
@@ -165,7 +172,8 @@ public final class Harness {
         .withCheckpoints(dir, 1, 0)
         .withKeepBest(f.keepBest());
     Trainer.Builder b = Trainer.builder(e.context().backend(), model, config,
-        FractionalEpochs.limit(e.finetuneTrain(), epochs)).evaluation(e.test());
+        FractionalEpochs.limit(e.finetuneTrain(), epochs))
+        .evaluation(FinetuneSettings.ON_VALIDATION.equals(finetuneEvaluationSplit(e)) ? e.validation() : e.test());
     if (f.referenceCompatible()) {
       ReferenceFinetuneQuirks quirks = new ReferenceFinetuneQuirks(e.context().layers());
       quirks.afterStep(model.parameters());
@@ -177,6 +185,15 @@ public final class Harness {
       trainer.restore(dir);
     }
     return trainer.train();
+  }
+
+  /**
+   * The split finetuning evaluates every epoch and selects on: the held-out validation split when there is one, unless
+   * keep-best is asked to select on the test split (the reference's mode); the test split without a validation split.
+   */
+  static String finetuneEvaluationSplit(Experiment e) {
+    boolean onTest = e.finetune().keepBest() && FinetuneSettings.ON_TEST.equals(e.finetune().keepBestOn());
+    return e.validation() != null && !onTest ? FinetuneSettings.ON_VALIDATION : FinetuneSettings.ON_TEST;
   }
 
   /**

@@ -112,9 +112,11 @@ public record RunRecord(int formatVersion, String status, Failure error, String 
    * @param top5 test top-5 after finetuning
    * @param loss test loss after finetuning
    * @param testSamples number of test images
+   * @param top1Validation top-1 on the held-out validation split after finetuning, null without one
+   * @param validationSamples number of held-out validation images (0 without a validation split)
    */
   public record Metrics(double top1Float, double top1BeforeFinetune, double top1, double top5, double loss,
-                        long testSamples) {}
+                        long testSamples, Double top1Validation, long validationSamples) {}
 
   /**
    * @param paper {@code 32 * TP / TB} over the counted layers
@@ -123,8 +125,13 @@ public record RunRecord(int formatVersion, String status, Failure error, String 
    */
   public record Compression(double paper, double wholeModel, long wholeModelBits) {}
 
-  /** Per-epoch records of the strategy phase and of the finetuning phase. */
-  public record Trajectory(List<EpochRecord> strategy, List<EpochRecord> finetune) {}
+  /**
+   * Per-epoch records of the strategy phase and of the finetuning phase.
+   *
+   * @param finetuneEvaluatedOn the split the finetuning epochs' evaluations (and a keep-best selection) used:
+   *     "validation" or "test"
+   */
+  public record Trajectory(List<EpochRecord> strategy, List<EpochRecord> finetune, String finetuneEvaluatedOn) {}
 
   /** Wall-clock seconds. */
   public record Timings(double strategySeconds, double finetuneSeconds, double evaluationSeconds,

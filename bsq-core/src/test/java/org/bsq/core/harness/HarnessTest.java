@@ -50,20 +50,31 @@ class HarnessTest {
   }
 
   static Experiment experiment(QuantizationStrategy s, Path dir, double finetuneEpochs, boolean referenceQuirks) {
+    return experiment(s, dir, finetuneEpochs, referenceQuirks, false, false);
+  }
+
+  /** With {@code heldOut}, the last 6 of 24 images are a validation split the training source never sees. */
+  static Experiment experiment(QuantizationStrategy s, Path dir, double finetuneEpochs, boolean referenceQuirks,
+                               boolean heldOut, boolean keepBest) {
     Model model = TinyNets.residualFloat(8);
     org.bsq.core.graph.Shape in = model.graph().inputShape();
     int n = 24;
     float[] x = TinyNets.input(model, n, 3);
     int[] y = TinyNets.labels(model, n, 4);
-    InMemoryBatchSource train = new InMemoryBatchSource("tiny/train", x, y, in.channels(), in.height(), in.width(),
-        TinyNets.CLASSES, 6, 5, true);
+    int trainN = heldOut ? 18 : n;
+    int image = in.channels() * in.height() * in.width();
+    InMemoryBatchSource train = new InMemoryBatchSource("tiny/train", java.util.Arrays.copyOf(x, trainN * image),
+        java.util.Arrays.copyOf(y, trainN), in.channels(), in.height(), in.width(), TinyNets.CLASSES, 6, 5, true);
     InMemoryBatchSource test = new InMemoryBatchSource("tiny/test", x, y, in.channels(), in.height(), in.width(),
         TinyNets.CLASSES, 6, 5, false);
+    InMemoryBatchSource validation = !heldOut ? null : new InMemoryBatchSource("tiny/validation",
+        java.util.Arrays.copyOfRange(x, trainN * image, n * image), java.util.Arrays.copyOfRange(y, trainN, n),
+        in.channels(), in.height(), in.width(), TinyNets.CLASSES, 6, 5, false);
     StrategyContext ctx = new StrategyContext(LayerInventory.of(model.graph()), model, new ReferenceBackend(1), train,
         test, new SizeOnlyCostModel(), new Budget(1, 0, 0), 5, null, dir.resolve("strategy/work"));
-    FinetuneSettings f = new FinetuneSettings(finetuneEpochs, 0.05, 0.9, 1e-4, false, List.of(2.0), 0.1, false,
-        referenceQuirks);
-    return new Experiment("four-bits", s, ctx, train, test, f, 1.0, org.bsq.core.json.Json.files().createObjectNode().put("seed", 5),
+    FinetuneSettings f = new FinetuneSettings(finetuneEpochs, 0.05, 0.9, 1e-4, false, List.of(2.0), 0.1, keepBest,
+        FinetuneSettings.ON_VALIDATION, referenceQuirks);
+    return new Experiment("four-bits", s, ctx, train, validation, test, f, 1.0, org.bsq.core.json.Json.files().createObjectNode().put("seed", 5),
         Provenance.collect("test", "reference", Map.of(), dir), List.of(new SizeOnlyCostModel()), dir);
   }
 
@@ -124,6 +135,28 @@ class HarnessTest {
         resumed.trajectory().finetune().get(2).trainLoss(), 0.0);
     assertEquals(RunRecord.STATUS_FINISHED, Harness.readRecord(split.resolve(Harness.RUN_JSON)).status(),
         "the finished run replaces the failed attempt's record");
+  }
+
+  @Test
+  void aHeldOutValidationSplitIsWhereFinetuningEvaluatesAndSelects(@TempDir Path dir, @TempDir Path other) {
+    RunRecord r = new Harness(List.of()).run(experiment(new FourBits(), dir, 3, false, true, true));
+    assertEquals("validation", r.trajectory().finetuneEvaluatedOn());
+    for (EpochRecord epoch : r.trajectory().finetune()) {
+      assertEquals(6, epoch.evaluation().samples(), "every finetuning epoch is evaluated on the 6 held-out images");
+      assertEquals(18, epoch.trainSamples(), "and trains on the other 18 only");
+    }
+    double best = r.trajectory().finetune().stream().mapToDouble(EpochRecord::testTop1).max().orElseThrow();
+    assertEquals(best, r.metrics().top1Validation(), 1e-12, "keep-best kept the best validation epoch");
+    assertEquals(6, r.metrics().validationSamples());
+    assertEquals(24, r.metrics().testSamples(), "the test split is only evaluated at the end");
+
+    RunRecord none = new Harness(List.of()).run(experiment(new FourBits(), other, 2));
+    assertEquals("test", none.trajectory().finetuneEvaluatedOn());
+    assertEquals(null, none.metrics().top1Validation());
+    assertEquals(0, none.metrics().validationSamples());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> experiment(new FourBits(), other, 2, false, false, true));
+    assertTrue(e.getMessage().contains("needs a held-out validation split"), e.getMessage());
   }
 
   @Test
