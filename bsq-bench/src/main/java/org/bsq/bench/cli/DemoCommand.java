@@ -7,12 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.bsq.core.config.ConfigDocument;
 import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.Backends;
@@ -20,6 +18,7 @@ import org.bsq.core.engine.Model;
 import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.harness.RunFolder;
+import org.bsq.core.io.FileTrees;
 import org.bsq.core.harness.RunRecord;
 import org.bsq.core.json.Json;
 import org.bsq.core.param.Parameter;
@@ -152,7 +151,11 @@ final class DemoCommand implements Callable<Integer> {
       if (Files.exists(folder.dir()) && !run.sameRunAs(folder)) {
         progress.printf("%nreplacing the previous demo's BSQ run in %s (it started from other float weights or "
             + "settings)%n", folder.dir());
-        deleteRecursively(folder.dir());
+        try {
+          FileTrees.deleteRecursively(folder.dir());
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot remove " + folder.dir() + ": " + e.getMessage(), e);
+        }
       }
       progress.printf("%nBSQ from this float model (%s, budget scale %s)%n", RECIPE.substring(1), bsqScale);
       bsq = run.runIn(folder.dir(), progress, System.console() != null && !json, "bsq demo --out " + out);
@@ -193,16 +196,6 @@ final class DemoCommand implements Callable<Integer> {
           .withOverrides(List.of("model.weights=" + floatWeights.toAbsolutePath(), "backend=" + backendName));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the demo recipe " + RECIPE, e);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove " + dir + ": " + e.getMessage(), e);
     }
   }
 }

@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.bsq.core.io.FileTrees;
 import org.bsq.core.json.Json;
 import org.bsq.core.train.Checkpoint;
 
@@ -306,7 +307,7 @@ public final class RunFolder {
           boolean old = m.group(2).equals("old");
           Path sibling = p.resolveSibling(m.group(1));
           if (!old || Files.isRegularFile(sibling.resolve(Checkpoint.JSON_FILE))) {
-            deleteRecursively(p);
+            FileTrees.deleteRecursively(p);
             removed.add(p);
           }
         } else if (Files.isRegularFile(p) && name.endsWith(".tmp")) {
@@ -318,17 +319,6 @@ public final class RunFolder {
       throw new UncheckedIOException("cannot clean temporary files in " + dir + ": " + e.getMessage(), e);
     }
     return removed;
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
-    }
   }
 
   /** The held lock of a run folder; closing it releases the lock. */

@@ -21,8 +21,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.zip.CRC32;
+import org.bsq.core.io.FileTrees;
 import org.bsq.core.json.Json;
 import org.bsq.core.param.Parameter;
 import org.bsq.core.param.ParameterRole;
@@ -251,7 +251,7 @@ public final class Checkpoint {
         swapInto(tmp, target);
       } finally {
         if (Files.exists(tmp)) {
-          deleteRecursively(tmp);
+          FileTrees.deleteRecursively(tmp);
         }
       }
     } catch (IOException e) {
@@ -268,7 +268,7 @@ public final class Checkpoint {
     Files.delete(old);
     move(target, old);
     move(tmp, target);
-    deleteRecursively(old);
+    FileTrees.deleteRecursively(old);
   }
 
   private static void move(Path from, Path to) throws IOException {
@@ -464,17 +464,6 @@ public final class Checkpoint {
       out.add(new Tensor(name, role, shape, v));
     }
     return out;
-  }
-
-  static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(q);
-      }
-    }
   }
 
   private static ObjectMapper mapper() {
