@@ -68,29 +68,25 @@ public final class HwJson {
     }
   }
 
-  /** Reads an accelerator config file (complete object, or a preset {@code base} with overrides). */
+  /** Reads an accelerator config file, JSON or YAML (complete object, or a preset {@code base} with overrides). */
   public static Accelerator readAccelerator(Path file) {
-    String text = read(file);
-    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-      try {
-        JsonNode tree = Json.config().readTree(text);
-        text = MAPPER.writeValueAsString(tree);
-      } catch (JsonProcessingException e) {
-        throw new IllegalArgumentException("accelerator config " + file + " must be valid YAML: "
-            + e.getOriginalMessage(), e);
-      }
+    try {
+      return parseAccelerator(read(file));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
-    return parseAccelerator(text);
   }
 
-  /** Parses an accelerator config (complete object, or a preset {@code base} with overrides). */
+  /**
+   * Parses an accelerator config, JSON or YAML (the config mapper reads both): a complete object, or a preset
+   * {@code base} with overrides.
+   */
   public static Accelerator parseAccelerator(String json) {
     JsonNode node;
     try {
       node = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("accelerator config must be valid JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException("accelerator config must be valid JSON or YAML: " + e.getOriginalMessage(), e);
     }
     if (!(node instanceof ObjectNode obj)) {
       throw new IllegalArgumentException("accelerator config must be a JSON object, was " + node.getNodeType());

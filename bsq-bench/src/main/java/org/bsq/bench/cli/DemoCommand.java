@@ -83,8 +83,8 @@ final class DemoCommand implements Callable<Integer> {
     if (epochs < 1) {
       throw new UsageException("--epochs must be >= 1, was " + epochs);
     }
-    if (!(bsqScale >= 0)) {
-      throw new UsageException("--bsq-scale must be >= 0, was " + bsqScale);
+    if (bsqScale != 0) { // 0 skips BSQ; anything else is a budget scale, checked now rather than after training
+      PreparedRun.checkBudgetScale("--bsq-scale", bsqScale);
     }
     ModelDataOptions.checkBackendName(backend);
     PrintWriter stdout = spec.commandLine().getOut();

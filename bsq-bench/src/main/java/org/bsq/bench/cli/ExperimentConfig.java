@@ -99,10 +99,9 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
     if (dataset.validation() != null && dataset.validation().size() < 0) {
       problems.add("dataset.validation.size: must be >= 0 (0 = no held-out split), was " + dataset.validation().size());
     }
-    boolean heldOut = dataset.validation() != null && dataset.validation().size() > 0;
-    if (finetune.keepBest() && FinetuneSettings.ON_VALIDATION.equals(finetune.keepBestOn()) && !heldOut) {
-      problems.add("finetune.keepBest: selecting on the validation split needs dataset.validation.size > 0; or set "
-          + "finetune.keepBestOn: test to select on the test split as the reference code does");
+    String keepBest = finetune.keepBestProblem(dataset.validation() != null && dataset.validation().size() > 0);
+    if (keepBest != null) {
+      problems.add(keepBest);
     }
     if (!(strategy.epochs() >= 0)) {
       problems.add("strategy.epochs: must be >= 0, was " + strategy.epochs());

@@ -46,6 +46,9 @@ import org.bsq.models.PretrainedWeights;
  * the folder can take this run (see {@link RunFolder}), takes the folder's lock, and runs the harness.
  */
 final class PreparedRun {
+  /** The identity's input name of the starting weights (the others are the data splits). */
+  private static final String WEIGHTS_INPUT = "weights";
+
   private final ExperimentConfig config;
   private final QuantizationStrategy strategy;
   private final JsonNode resolved;
@@ -69,7 +72,7 @@ final class PreparedRun {
 
   /** Binds and loads an experiment document at a budget scale; every error is a usage error. */
   static PreparedRun of(ConfigDocument doc, double budgetScale) {
-    checkBudgetScale(budgetScale);
+    checkBudgetScale("--budget-scale", budgetScale);
     List<String> problems = new ArrayList<>();
     ExperimentConfig cfg = null;
     try {
@@ -85,9 +88,7 @@ final class PreparedRun {
       try {
         strategy = registry.get(name);
       } catch (IllegalArgumentException e) {
-        String origin = doc.origin("strategy.name");
-        problems.add("strategy.name: " + e.getMessage() + (origin == null ? ""
-            : ConfigDocument.OVERRIDE.equals(origin) ? " (from --set)" : " (" + origin + ")"));
+        problems.add("strategy.name: " + e.getMessage() + doc.describeOrigin("strategy.name"));
       }
     }
     if (strategy != null) {
@@ -128,9 +129,10 @@ final class PreparedRun {
     return run;
   }
 
-  static void checkBudgetScale(double budgetScale) {
+  /** A budget scale multiplies epoch counts: it must be finite and > 0 ({@code option} names it in the error). */
+  static void checkBudgetScale(String option, double budgetScale) {
     if (!(budgetScale > 0) || Double.isInfinite(budgetScale)) {
-      throw new UsageException("--budget-scale must be a finite number > 0, was " + budgetScale);
+      throw new UsageException(option + " must be a finite number > 0, was " + budgetScale);
     }
   }
 
@@ -157,7 +159,7 @@ final class PreparedRun {
     }
     if (cfg.model().weights() != null) {
       ModelDataOptions.loadWeights(cfg.model().weights(), model);
-      inputs.put("weights", weightsDigest(cfg.model().weights()));
+      inputs.put(WEIGHTS_INPUT, weightsDigest(cfg.model().weights()));
     }
     ObjectNode resolved = Json.files().createObjectNode();
     resolved.put("budgetScale", budgetScale);
@@ -177,10 +179,6 @@ final class PreparedRun {
 
   ExperimentConfig config() {
     return config;
-  }
-
-  RunFolder.Identity identity() {
-    return identity;
   }
 
   /**
@@ -261,12 +259,8 @@ final class PreparedRun {
     JsonNode params = resolved.path("experiment").path("strategy").path("params");
     StrategyContext ctx = new StrategyContext(inventory, model, backend, train, validation, costs.get(0),
         new Budget(strategyEpochs, 0, 0), cfg.seed(), params, runDir.resolve("strategy/work"), List.of(bar));
-    Map<String, String> checksums = new LinkedHashMap<>();
-    checksums.put(cfg.dataset().name() + "/train", data.train().checksum());
-    checksums.put(cfg.dataset().name() + "/test", data.test().checksum());
-    if (heldOut != null) {
-      checksums.put(cfg.dataset().name() + "/validation", heldOut.indicesChecksum());
-    }
+    Map<String, String> checksums = new LinkedHashMap<>(identity.inputs());
+    checksums.remove(WEIGHTS_INPUT); // provenance lists the data; the weights are in the config and its identity
     Provenance provenance = Provenance.collect(ProjectInfo.version(), backend.name(), checksums,
         Path.of("").toAbsolutePath());
     Experiment experiment = new Experiment(cfg.strategy().name(), strategy, ctx, train, heldOutValidation, test,
@@ -280,8 +274,10 @@ final class PreparedRun {
 
   /** Whether {@code folder} is bound to this run (the same configuration and the same inputs). */
   boolean sameRunAs(RunFolder folder) {
-    return Files.isRegularFile(folder.dir().resolve(RunFolder.CONFIG_FILE))
-        && folder.identity().configHash().equals(identity.configHash())
-        && folder.identity().inputs().equals(identity.inputs());
+    if (!Files.isRegularFile(folder.dir().resolve(RunFolder.CONFIG_FILE))) {
+      return false;
+    }
+    RunFolder.Identity bound = folder.identity();
+    return bound.configHash().equals(identity.configHash()) && bound.inputs().equals(identity.inputs());
   }
 }

@@ -89,7 +89,6 @@ final class RunCommand implements Callable<Integer> {
       run = PreparedRun.ofFolder(RunFolder.at(resume));
       runDir = resume;
     } else {
-      PreparedRun.checkBudgetScale(budgetScale);
       if (config == null) {
         throw new UsageException("run needs CONFIG.yaml (or --resume DIR)");
       }

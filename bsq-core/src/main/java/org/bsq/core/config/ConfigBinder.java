@@ -82,14 +82,7 @@ public final class ConfigBinder {
 
   private static String locate(String problem, ConfigDocument doc) {
     int colon = problem.indexOf(": ");
-    if (colon <= 0) {
-      return problem;
-    }
-    String origin = doc.origin(problem.substring(0, colon));
-    if (origin == null) {
-      return problem;
-    }
-    return problem + (ConfigDocument.OVERRIDE.equals(origin) ? " (from --set)" : " (" + origin + ")");
+    return colon <= 0 ? problem : problem + doc.describeOrigin(problem.substring(0, colon));
   }
 
   /** Rewrites every relative path of a {@code Path}-typed key under {@code node} to an absolute one (in place). */

@@ -289,6 +289,15 @@ public final class ConfigDocument {
     return null;
   }
 
+  /**
+   * Where the key at {@code path} came from, as errors append it: {@code " (line L, column C)"},
+   * {@code " (from --set)"}, or "" when unknown.
+   */
+  public String describeOrigin(String path) {
+    String o = origin(path);
+    return o == null ? "" : OVERRIDE.equals(o) ? " (from --set)" : " (" + o + ")";
+  }
+
   private static String parent(String path) {
     int dot = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
     return dot < 0 ? "" : path.substring(0, dot);

@@ -32,10 +32,9 @@ public record Experiment(String strategyName, QuantizationStrategy strategy, Str
                          JsonNode config, Provenance provenance, List<SchemeCostModel> costModels, Path runDir) {
   public Experiment {
     costModels = List.copyOf(costModels);
-    if (finetune.keepBest() && FinetuneSettings.ON_VALIDATION.equals(finetune.keepBestOn()) && validation == null) {
-      throw new IllegalArgumentException("finetune.keepBest on the validation split needs a held-out validation split "
-          + "(dataset.validation.size > 0), was none; or select on the test split as the reference does "
-          + "(finetune.keepBestOn: test)");
+    String keepBest = finetune.keepBestProblem(validation != null);
+    if (keepBest != null) {
+      throw new IllegalArgumentException(keepBest);
     }
     if (!(budgetScale > 0)) {
       throw new IllegalArgumentException("budget scale must be > 0, was " + budgetScale);

@@ -38,6 +38,19 @@ public record FinetuneSettings(double epochs, double learningRate, double moment
     return new FinetuneSettings(300, 0.01, 0.9, 1e-4, false, List.of(150.0, 250.0), 0.1, false, ON_VALIDATION, false);
   }
 
+  /**
+   * The problem of keeping the best epoch on the validation split when the experiment holds no images out
+   * ({@code heldOut} false), or null when there is none.
+   */
+  public String keepBestProblem(boolean heldOut) {
+    if (keepBest && ON_VALIDATION.equals(keepBestOn) && !heldOut) {
+      return "finetune.keepBest: selecting on the validation split needs dataset.validation.size > 0; or set "
+          + "finetune.keepBestOn: test to select on the test split as the reference code does (keep-best on "
+          + "validation needs a held-out validation split)";
+    }
+    return null;
+  }
+
   @Override
   public void validate(List<String> problems) {
     if (!(epochs >= 0)) {

@@ -294,11 +294,8 @@ public final class RunFolder {
    * Removes what a killed writer leaves: {@code *.tmp} files of {@link Json#writeFile}, {@code NAME.tmp-N} folders of
    * {@link Checkpoint#write}, and {@code NAME.old-N} folders once {@code NAME} holds a complete checkpoint (before
    * that, an {@code .old-N} folder may be the only copy and is kept). Call only while holding the lock.
-   *
-   * @return the removed paths
    */
-  List<Path> removeLeftovers() {
-    List<Path> removed = new ArrayList<>();
+  private void removeLeftovers() {
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         String name = p.getFileName().toString();
@@ -308,17 +305,14 @@ public final class RunFolder {
           Path sibling = p.resolveSibling(m.group(1));
           if (!old || Files.isRegularFile(sibling.resolve(Checkpoint.JSON_FILE))) {
             FileTrees.deleteRecursively(p);
-            removed.add(p);
           }
         } else if (Files.isRegularFile(p) && name.endsWith(".tmp")) {
           Files.delete(p);
-          removed.add(p);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot clean temporary files in " + dir + ": " + e.getMessage(), e);
     }
-    return removed;
   }
 
   /** The held lock of a run folder; closing it releases the lock. */

@@ -61,7 +61,7 @@ public record RunRecord(int formatVersion, String status, Failure error, String 
     }
   }
 
-  /** A record of a run that failed in {@code phase} after {@code seconds}. */
+  /** The record of a run that failed: configuration, seed and provenance with the error, no results. */
   public static RunRecord failed(String strategy, JsonNode config, String configHash, long seed, double budgetScale,
                                  Provenance provenance, Failure error) {
     return new RunRecord(FORMAT_VERSION, STATUS_FAILED, error, strategy, config, configHash, seed, budgetScale,

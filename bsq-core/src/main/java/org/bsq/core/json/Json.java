@@ -63,18 +63,17 @@ public final class Json {
 
   /** One-line JSON (for {@code --json} output). */
   public static String line(Object value) {
-    try {
-      return FILES.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName() + " to JSON: "
-          + e.getOriginalMessage(), e);
-    }
+    return write(FILES.writer(), value);
   }
 
   /** Indented JSON. */
   public static String pretty(Object value) {
+    return write(PRETTY, value);
+  }
+
+  private static String write(ObjectWriter writer, Object value) {
     try {
-      return PRETTY.writeValueAsString(value);
+      return writer.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName() + " to JSON: "
           + e.getOriginalMessage(), e);
