@@ -3,6 +3,7 @@ package org.bsq.core.engine;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
+import org.bsq.core.graph.ActivationSpec;
 import org.bsq.core.graph.Graph;
 import org.bsq.core.graph.Op;
 import org.bsq.core.param.Parameter;
@@ -17,6 +18,7 @@ public final class Model {
   private final Graph graph;
   private final ParameterStore parameters;
   private final Map<String, WeightSource> weightSources = new HashMap<>();
+  private final Map<String, ActivationSpec> activationSpecs = new HashMap<>();
 
   /**
    * Wraps a graph and a store that holds every parameter the graph declares, with the declared shapes.
@@ -93,6 +95,61 @@ public final class Model {
 
   /** Restores the layer's default source (its float weight parameter). */
   public void clearWeightSource(String layer) { weightSources.remove(layer); }
+
+  /** The layers with a bound weight source and their sources (a copy; layers not listed use their float weights). */
+  public Map<String, WeightSource> weightSourceBindings() { return Map.copyOf(weightSources); }
+
+  /**
+   * What activation node {@code node} computes now: the spec set with {@link #setActivationSpec}, else the graph's.
+   * Backends read it on every forward pass, so changing it needs no recompilation.
+   */
+  public ActivationSpec activationSpec(String node) {
+    ActivationSpec s = activationSpecs.get(node);
+    return s != null ? s : activationOp(node).spec();
+  }
+
+  /**
+   * Makes activation node {@code node} compute {@code spec} (e.g. another number of quantization bits) from the next
+   * forward pass on. A PACT spec needs the clip parameter {@code <node>.alpha}: it is added (initialised to
+   * {@link ActivationSpec#PACT_ALPHA_INIT}) when the store lacks it. The node's graph spec and {@code spec} must both be
+   * of the ReLU6 family (ReLU6, ReLU6 + quantizer, PACT): plain ReLU nodes keep their function.
+   */
+  public void setActivationSpec(String node, ActivationSpec spec) {
+    Op.Activation op = activationOp(node);
+    if (op.spec().kind() == ActivationSpec.Kind.RELU || spec.kind() == ActivationSpec.Kind.RELU) {
+      throw new IllegalArgumentException("activation node '" + node + "' computes " + op.spec()
+          + "; only ReLU6-family nodes (relu6, relu6_quant, pact_quant) can change their spec, was asked for " + spec);
+    }
+    if (spec.hasAlpha() && !parameters.contains(node + ".alpha")) {
+      Parameter alpha = new Parameter(node + ".alpha", new int[] {1}, ParameterRole.ACTIVATION_CLIP);
+      alpha.value()[0] = ActivationSpec.PACT_ALPHA_INIT;
+      parameters.add(alpha);
+    }
+    if (spec.equals(op.spec())) {
+      activationSpecs.remove(node);
+    } else {
+      activationSpecs.put(node, spec);
+    }
+  }
+
+  /** Every activation node back to its graph spec (added PACT clip parameters stay in the store). */
+  public void clearActivationSpecs() { activationSpecs.clear(); }
+
+  /** The activation nodes whose spec differs from the graph's, and their specs (a copy). */
+  public Map<String, ActivationSpec> activationSpecOverrides() { return Map.copyOf(activationSpecs); }
+
+  private Op.Activation activationOp(String node) {
+    for (Op op : graph.ops()) {
+      if (op instanceof Op.Activation a && a.name().equals(node)) {
+        return a;
+      }
+    }
+    TreeSet<String> known = new TreeSet<>();
+    for (Op op : graph.ops()) {
+      if (op instanceof Op.Activation a) known.add(a.name());
+    }
+    throw new IllegalArgumentException("unknown activation node '" + node + "'; known: " + known);
+  }
 
   private boolean hasWeightLayer(String layer) {
     for (Op op : graph.ops()) {

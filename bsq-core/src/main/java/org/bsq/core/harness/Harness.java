@@ -19,6 +19,7 @@ import org.bsq.core.param.ParameterRole;
 import org.bsq.core.provenance.Digests;
 import org.bsq.core.quant.LayerPrecision;
 import org.bsq.core.quant.QuantizationScheme;
+import org.bsq.core.search.SearchStep;
 import org.bsq.core.strategy.SchemeCostModel;
 import org.bsq.core.strategy.StrategyOutcome;
 import org.bsq.core.train.Checkpoint;
@@ -48,6 +49,9 @@ public final class Harness {
   /** Sub-folder of the run folder with the final model (parameters only), as evaluated for the run record. */
   public static final String MODEL_DIR = "model";
 
+  /** {@link RunRecord.Trajectory#finetuneEvaluatedOn()} of a strategy that asked for no finetuning. */
+  public static final String NO_FINETUNING = "none";
+
   private final List<TrainingListener> listeners;
 
   public Harness(List<TrainingListener> listeners) {
@@ -57,7 +61,12 @@ public final class Harness {
   /** What the strategy phase leaves behind (saved for resume). */
   record StrategyPhase(List<RunRecord.Layer> scheme, List<EpochRecord> trajectory, JsonNode details,
                        Map<String, List<Double>> weightPlaneNonZero, double top1Float, double top1BeforeFinetune,
-                       double seconds) {}
+                       double seconds, Boolean finetune, List<SearchStep> search) {
+    StrategyPhase {
+      finetune = finetune == null || finetune; // outcome files of earlier versions: always finetuned
+      search = search == null ? List.of() : List.copyOf(search);
+    }
+  }
 
   /**
    * Runs the experiment into {@code e.runDir()} and returns its record. If anything fails after the start, a record
@@ -96,11 +105,13 @@ public final class Harness {
       installFixedScheme(model, toScheme(phaseResult.scheme()));
       Checkpoint.read(snapshot).restoreParameters(model.parameters());
     } else {
+      e.strategy().check(e.context());
       phase[0] = "evaluation";
       EvaluationResult floatEval = Evaluator.evaluate(e.context().backend(), model, e.test());
       evalSeconds += floatEval.seconds();
       phase[0] = "strategy";
       long t1 = System.nanoTime();
+      e.context().searchLog().start();
       StrategyOutcome outcome = e.strategy().run(e.context());
       double strategySeconds = (System.nanoTime() - t1) / 1e9;
       outcome.scheme().checkAgainst(inventory);
@@ -110,7 +121,7 @@ public final class Harness {
       evalSeconds += before.seconds();
       phaseResult = new StrategyPhase(layers(outcome.scheme(), inventory), outcome.trajectory(),
           Json.files().valueToTree(outcome.details()), outcome.weightPlaneNonZero(), floatEval.top1(), before.top1(),
-          strategySeconds);
+          strategySeconds, outcome.finetune(), e.context().searchLog().steps());
       Checkpoint.ofParameters(model.parameters()).write(snapshot);
       Json.writeFile(outcomeFile, phaseResult);
     }
@@ -120,7 +131,7 @@ public final class Harness {
     phase[0] = "finetune";
     long f0 = System.nanoTime();
     List<EpochRecord> finetuneHistory = List.of();
-    double fe = e.finetune().epochs() * e.budgetScale();
+    double fe = done.finetune() ? e.finetune().epochs() * e.budgetScale() : 0;
     if (fe > 0) {
       TrainingResult r = finetune(e, model, fe);
       finetuneHistory = r.history();
@@ -153,8 +164,10 @@ public final class Harness {
         new RunRecord.Compression(scheme.compression(inventory), scheme.wholeModelCompression(inventory),
             scheme.wholeModelBits(inventory)),
         scheme.averageBits(inventory), cost, new RunRecord.Trajectory(done.trajectory(), finetuneHistory,
-            finetuneEvaluationSplit(e)), details,
-        new RunRecord.Timings(done.seconds(), finetuneSeconds, evalSeconds, (System.nanoTime() - start) / 1e9));
+            done.finetune() ? finetuneEvaluationSplit(e) : NO_FINETUNING, done.search()), details,
+        new RunRecord.Timings(done.seconds(), finetuneSeconds, evalSeconds, (System.nanoTime() - start) / 1e9),
+        new RunRecord.BudgetUse(e.context().budget().epochs(), e.context().budget().evaluations(),
+            e.context().budget().seconds(), done.search().size(), done.seconds()));
     Json.writeFile(e.runDir().resolve(RUN_JSON), record);
     return record;
   }

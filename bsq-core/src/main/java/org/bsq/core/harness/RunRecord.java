@@ -34,12 +34,13 @@ import org.bsq.core.train.EpochRecord;
  * @param trajectory the strategy's and the finetuning's per-epoch records
  * @param details strategy-specific facts (e.g. BSQ's per-plane statistics)
  * @param timings wall-clock seconds per phase
+ * @param budget the strategy's budget and what it spent (null in records written before budgets were recorded)
  */
 public record RunRecord(int formatVersion, String status, Failure error, String strategy, JsonNode config,
                         String configHash, long seed, double budgetScale, Provenance provenance, Scheme scheme,
                         Metrics metrics, Compression compression, Double avgBits,
                         Map<String, Map<String, Double>> cost, Trajectory trajectory, Map<String, Object> details,
-                        Timings timings) {
+                        Timings timings, BudgetUse budget) {
   /** Current {@link #formatVersion()}. */
   public static final int FORMAT_VERSION = 2;
   /** {@link #status()} of a run that ran to its end. */
@@ -65,7 +66,7 @@ public record RunRecord(int formatVersion, String status, Failure error, String 
   public static RunRecord failed(String strategy, JsonNode config, String configHash, long seed, double budgetScale,
                                  Provenance provenance, Failure error) {
     return new RunRecord(FORMAT_VERSION, STATUS_FAILED, error, strategy, config, configHash, seed, budgetScale,
-        provenance, null, null, null, null, null, null, null, null);
+        provenance, null, null, null, null, null, null, null, null, null);
   }
 
   /** Whether the run ran to its end (its scheme, metrics and cost are present). */
@@ -129,9 +130,27 @@ public record RunRecord(int formatVersion, String status, Failure error, String 
    * Per-epoch records of the strategy phase and of the finetuning phase.
    *
    * @param finetuneEvaluatedOn the split the finetuning epochs' evaluations (and a keep-best selection) used:
-   *     "validation" or "test"
+   *     "validation" or "test"; "none" when the strategy asked for no finetuning (post-training quantization)
+   * @param search every candidate a search evaluated, in order (empty for strategies that do not search)
    */
-  public record Trajectory(List<EpochRecord> strategy, List<EpochRecord> finetune, String finetuneEvaluatedOn) {}
+  public record Trajectory(List<EpochRecord> strategy, List<EpochRecord> finetune, String finetuneEvaluatedOn,
+                           List<org.bsq.core.search.SearchStep> search) {
+    public Trajectory {
+      search = search == null ? List.of() : List.copyOf(search);
+    }
+  }
+
+  /**
+   * What the strategy was allowed and what it spent.
+   *
+   * @param epochs the strategy's epoch budget (after the budget scale)
+   * @param evaluations the evaluation budget (0: none)
+   * @param seconds the time budget (0: none)
+   * @param evaluationsUsed candidate evaluations the strategy ran
+   * @param strategySeconds seconds the strategy phase took
+   */
+  public record BudgetUse(double epochs, int evaluations, double seconds, int evaluationsUsed,
+                          double strategySeconds) {}
 
   /** Wall-clock seconds. */
   public record Timings(double strategySeconds, double finetuneSeconds, double evaluationSeconds,

@@ -23,6 +23,14 @@ public interface QuantizationStrategy {
     return NoParameters.class;
   }
 
+  /**
+   * Checks, before anything is evaluated or trained, what the strategy can check from the context alone (its
+   * parameters against the model, a cost budget against the minimum reachable cost, ...); throws
+   * {@link IllegalArgumentException} naming the bad value and the rule. The harness and the command line call it before
+   * the run starts. Default: nothing to check.
+   */
+  default void check(StrategyContext context) {}
+
   /** Runs the search or training that decides the scheme. The context has no test split. */
   StrategyOutcome run(StrategyContext context);
 }

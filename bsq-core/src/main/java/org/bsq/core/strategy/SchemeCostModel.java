@@ -23,4 +23,13 @@ public interface SchemeCostModel {
                                     Map<String, java.util.List<Double>> weightPlaneNonZero) {
     return price(scheme, inventory);
   }
+
+  /**
+   * The additive per-layer table of {@code metric} over {@code inventory}, for searches; empty when this model does
+   * not price the metric.
+   */
+  default java.util.Optional<org.bsq.core.search.LayerCostTable> table(LayerInventory inventory,
+                                                                      org.bsq.core.search.CostMetric metric) {
+    return java.util.Optional.empty();
+  }
 }

@@ -7,6 +7,11 @@ import org.bsq.core.data.BatchSource;
 import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.Model;
 import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.search.CandidateEvaluator;
+import org.bsq.core.search.CandidateSettings;
+import org.bsq.core.search.CostTarget;
+import org.bsq.core.search.ModelCandidateEvaluator;
+import org.bsq.core.search.SearchLog;
 
 /**
  * Everything a strategy may use. There is deliberately no test split: the harness evaluates.
@@ -23,13 +28,29 @@ import org.bsq.core.graph.LayerInventory;
  *     {@link org.bsq.core.config.ConfigBinder#bind})
  * @param workDir a folder for the strategy's checkpoints and artefacts
  * @param listeners progress listeners a training strategy should attach to its trainer
+ * @param costTarget every cost model of the run and the search objective among them (fast per-layer pricing)
+ * @param searchLog the run's search ledger: the evaluation and time budget, the search trajectory of run.json
  */
 public record StrategyContext(LayerInventory layers, Model model, Backend backend, BatchSource train,
                               BatchSource validation, SchemeCostModel cost, Budget budget, long seed,
                               JsonNode parameters, Path workDir,
-                              java.util.List<org.bsq.core.train.TrainingListener> listeners) {
+                              java.util.List<org.bsq.core.train.TrainingListener> listeners, CostTarget costTarget,
+                              SearchLog searchLog) {
   public StrategyContext {
     listeners = java.util.List.copyOf(listeners);
+    if (costTarget == null) {
+      costTarget = CostTarget.size(java.util.List.of(cost), layers);
+    }
+    if (searchLog == null) {
+      searchLog = new SearchLog(budget, java.util.List.of());
+    }
+  }
+
+  /** A context whose cost target is size on {@code cost}, with a fresh search log. */
+  public StrategyContext(LayerInventory layers, Model model, Backend backend, BatchSource train,
+                         BatchSource validation, SchemeCostModel cost, Budget budget, long seed, JsonNode parameters,
+                         Path workDir, java.util.List<org.bsq.core.train.TrainingListener> listeners) {
+    this(layers, model, backend, train, validation, cost, budget, seed, parameters, workDir, listeners, null, null);
   }
 
   /** A context without progress listeners. */
@@ -37,6 +58,14 @@ public record StrategyContext(LayerInventory layers, Model model, Backend backen
                          BatchSource validation, SchemeCostModel cost, Budget budget, long seed, JsonNode parameters,
                          Path workDir) {
     this(layers, model, backend, train, validation, cost, budget, seed, parameters, workDir, java.util.List.of());
+  }
+
+  /**
+   * Opens a candidate evaluator over the model's current state (the strategy's starting weights); see
+   * {@link CandidateEvaluator}. Close it before handing back the outcome.
+   */
+  public CandidateEvaluator candidates(CandidateSettings settings) {
+    return new ModelCandidateEvaluator(this, settings);
   }
 
   /**

@@ -1,0 +1,61 @@
+package org.bsq.core.search;
+
+import java.util.List;
+import java.util.Locale;
+import org.bsq.core.config.Validated;
+import org.bsq.core.graph.LayerInventory;
+import org.bsq.core.quant.QuantizationScheme;
+
+/**
+ * A search's cost budget on the run's objective ({@link CostTarget}): either a {@code ratio} of the cost of the model
+ * with every counted layer at 8-bit weights and 8-bit activations (HAQ's budgets), or an absolute {@code value} in the
+ * objective's unit (e.g. 3.0 average bits, to match a BSQ run). Exactly one is given.
+ *
+ * @param ratio fraction of the w8/a8 cost, in (0, 1]... (0 = not used)
+ * @param value absolute budget in the objective's unit (0 = not used)
+ */
+public record CostBudget(double ratio, double value) implements Validated {
+  /** Reference precision of {@link #ratio}. */
+  public static final int REFERENCE_BITS = 8;
+
+  public static CostBudget defaults() { return new CostBudget(0.5, 0); }
+
+  @Override
+  public void validate(List<String> problems) {
+    if (!(ratio >= 0) || Double.isInfinite(ratio) || !(value >= 0) || Double.isInfinite(value)) {
+      problems.add("ratio and value: must be finite and >= 0, was ratio " + ratio + ", value " + value);
+    } else if ((ratio > 0) == (value > 0)) {
+      problems.add("give exactly one of ratio (a fraction of the 8-bit cost) or value (in the objective's unit), was "
+          + "ratio " + ratio + ", value " + value);
+    }
+  }
+
+  /** The budget in the objective's unit: {@code value}, or {@code ratio} times the w8/a8 cost. */
+  public double limit(CostTarget target, LayerInventory inventory) {
+    if (value > 0) {
+      return value;
+    }
+    return ratio * target.price(QuantizationScheme.uniform(inventory, REFERENCE_BITS, REFERENCE_BITS));
+  }
+
+  /**
+   * The budget after checking that {@code cheapest} (the search space's lowest-cost scheme, e.g. every layer at its
+   * minimum bits) fits it; otherwise fails naming the minimum reachable value, before any training.
+   *
+   * @param cheapestDescription how {@code cheapest} was made, for the message ("every layer at 2-bit weights")
+   */
+  public double checkedLimit(CostTarget target, LayerInventory inventory, QuantizationScheme cheapest,
+                             String cheapestDescription) {
+    double limit = limit(target, inventory);
+    double min = target.price(cheapest);
+    if (min > limit * (1 + 1e-12)) {
+      String asked = value > 0 ? String.format(Locale.ROOT, "%.6g %s", value, target.metric().unit())
+          : String.format(Locale.ROOT, "ratio %.4g of the w8/a8 cost = %.6g %s", ratio, limit, target.metric().unit());
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "cost budget (%s) is unreachable: the minimum reachable %s is %.6g %s (%s); raise the budget to at least "
+              + "that or lower the search's minimum bits", asked, target.describe(), min, target.metric().unit(),
+          cheapestDescription));
+    }
+    return limit;
+  }
+}
