@@ -24,6 +24,11 @@ public final class FixedSchemeStrategy implements QuantizationStrategy {
   /** Registered name. */
   public static final String NAME = "scheme";
 
+  @Override
+  public String summary() {
+    return "a given scheme (another run's run.json, or bits per layer) finetuned again, e.g. from scratch";
+  }
+
   /**
    * Parameters: exactly one of {@code run} and {@code weightBits}.
    *

@@ -1,6 +1,8 @@
 package org.bsq.bench.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.bsq.core.search.CostMetric;
+import org.bsq.core.strategy.Budget;
 import java.nio.file.Path;
 import java.util.List;
 import org.bsq.core.config.Validated;
@@ -23,9 +25,11 @@ import org.bsq.models.Models;
  * @param seed the experiment seed (initialization, shuffling, augmentation, strategy randomness)
  * @param backend compute backend: onednn, reference or auto
  * @param accelerators hardware presets that price the scheme besides its size (bsq list accelerators)
+ * @param objective the cost a search targets (size, or latency / energy on one of the accelerators)
  */
 public record ExperimentConfig(ModelSection model, DatasetSection dataset, StrategySection strategy,
-                               FinetuneSettings finetune, long seed, String backend, List<String> accelerators)
+                               FinetuneSettings finetune, long seed, String backend, List<String> accelerators,
+                               ObjectiveSection objective)
     implements Validated {
 
   /**
@@ -63,15 +67,40 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
 
   /**
    * @param name strategy name (bsq list strategies)
-   * @param epochs the strategy's training budget in epochs at budget scale 1 (fractions allowed)
+   * @param budget what the strategy may spend at budget scale 1: training epochs (fractions allowed), candidate
+   *     evaluations and seconds (0 = no limit for the last two); enforced by the harness and recorded in run.json
    * @param params the strategy's own parameters (checked by the strategy)
    */
-  public record StrategySection(String name, double epochs, JsonNode params) {}
+  public record StrategySection(String name, Budget budget, JsonNode params) {}
+
+  /**
+   * The search objective: the metric candidates are priced in, and for latency and energy the accelerator preset that
+   * prices them (it joins {@code accelerators:} when not listed there).
+   *
+   * @param metric size, latency or energy
+   * @param accelerator an accelerator preset (bsq list accelerators); required for latency and energy, absent for
+   *     size
+   */
+  public record ObjectiveSection(String metric, String accelerator) {
+    static ObjectiveSection defaults() {
+      return new ObjectiveSection("size", null);
+    }
+  }
+
+  /** The cost models the run prices every scheme with: size first, then each accelerator (the objective's too). */
+  public List<String> pricedAccelerators() {
+    List<String> out = new java.util.ArrayList<>(accelerators);
+    if (objective.accelerator() != null && !out.contains(objective.accelerator())) {
+      out.add(objective.accelerator());
+    }
+    return out;
+  }
 
   public static ExperimentConfig defaults() {
     return new ExperimentConfig(new ModelSection("small-cnn", null, "relu", 0),
         new DatasetSection(DataSets.EMBEDDED, null, 128, true, 0, 0, false, new ValidationSection(0, 0)),
-        new StrategySection("uniform", 0, null), FinetuneSettings.defaults(), 42, "auto", List.of());
+        new StrategySection("uniform", Budget.defaults(), null), FinetuneSettings.defaults(), 42, "auto", List.of(),
+        ObjectiveSection.defaults());
   }
 
   @Override
@@ -103,8 +132,12 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
     if (keepBest != null) {
       problems.add(keepBest);
     }
-    if (!(strategy.epochs() >= 0)) {
-      problems.add("strategy.epochs: must be >= 0, was " + strategy.epochs());
+    if (strategy.budget() == null) {
+      problems.add("strategy.budget: must be given");
+    } else {
+      List<String> budget = new java.util.ArrayList<>();
+      strategy.budget().validate(budget);
+      budget.forEach(b -> problems.add("strategy.budget." + b));
     }
     if (strategy.name() == null || strategy.name().isBlank()) {
       problems.add("strategy.name: must be given");
@@ -114,6 +147,18 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
         problems.add("accelerators[" + i + "]: must be one of " + org.bsq.hwsim.Presets.names() + ", was '"
             + accelerators.get(i) + "'");
       }
+    }
+    if (!CostMetric.labels().contains(objective.metric())) {
+      problems.add("objective.metric: must be one of " + CostMetric.labels() + ", was '" + objective.metric() + "'");
+    } else if (CostMetric.of(objective.metric()).needsAccelerator() && objective.accelerator() == null) {
+      problems.add("objective.accelerator: the " + objective.metric() + " objective needs an accelerator preset (one of "
+          + org.bsq.hwsim.Presets.names() + "), was not set");
+    } else if (!CostMetric.of(objective.metric()).needsAccelerator() && objective.accelerator() != null) {
+      problems.add("objective.accelerator: the size objective is priced by the size model and takes no accelerator, was '"
+          + objective.accelerator() + "'");
+    } else if (objective.accelerator() != null && !org.bsq.hwsim.Presets.names().contains(objective.accelerator())) {
+      problems.add("objective.accelerator: must be one of " + org.bsq.hwsim.Presets.names() + ", was '"
+          + objective.accelerator() + "'");
     }
     if (!Backends.NAMES.contains(backend)) {
       problems.add("backend: must be one of " + Backends.NAMES + ", was '" + backend + "'");

@@ -62,8 +62,13 @@ final class ListCommand implements Callable<Integer> {
     }
     if (what == null || what.equals("strategies")) {
       out.println("Strategies (plugins found on the class path):");
-      for (String name : org.bsq.core.strategy.StrategyRegistry.discover().names()) {
-        out.printf("  %s%n", name);
+      org.bsq.core.strategy.StrategyRegistry registry = org.bsq.core.strategy.StrategyRegistry.discover();
+      for (String name : registry.names()) {
+        org.bsq.core.strategy.QuantizationStrategy s = registry.get(name);
+        out.printf("  %-10s %s%n", name, s.summary().isEmpty() ? "(no summary)" : s.summary());
+        if (!s.paper().isEmpty()) {
+          out.printf("  %-10s   paper: %s%n", "", s.paper());
+        }
       }
     }
     if (what == null || what.equals("accelerators")) {

@@ -1,5 +1,7 @@
 package org.bsq.bench.cli;
 
+import org.bsq.hwsim.AcceleratorCostModel;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -25,6 +27,10 @@ import org.bsq.core.harness.RunRecord;
 import org.bsq.core.json.Json;
 import org.bsq.core.provenance.Digests;
 import org.bsq.core.provenance.Provenance;
+import org.bsq.core.search.CostMetric;
+import org.bsq.core.search.CostTarget;
+import org.bsq.core.search.SearchLog;
+import org.bsq.core.search.SearchProgress;
 import org.bsq.core.strategy.Budget;
 import org.bsq.core.strategy.QuantizationStrategy;
 import org.bsq.core.strategy.SchemeCostModel;
@@ -251,14 +257,25 @@ final class PreparedRun {
     LayerInventory inventory = LayerInventory.of(model.graph());
     List<SchemeCostModel> costs = new ArrayList<>();
     costs.add(new SizeOnlyCostModel());
-    for (String a : cfg.accelerators()) {
+    for (String a : cfg.pricedAccelerators()) {
       costs.add(new AcceleratorCostModel(a));
     }
-    double strategyEpochs = cfg.strategy().epochs() * budgetScale;
+    Budget budget = cfg.strategy().budget().scaled(budgetScale);
+    double strategyEpochs = budget.epochs();
     ConsoleProgress bar = new ConsoleProgress(progress, interactive, 200, System::nanoTime);
     JsonNode params = resolved.path("experiment").path("strategy").path("params");
+    CostMetric metric = CostMetric.of(cfg.objective().metric());
+    CostTarget target = new CostTarget(costs, metric.needsAccelerator() ? cfg.objective().accelerator()
+        : costs.get(0).name(), metric, inventory);
     StrategyContext ctx = new StrategyContext(inventory, model, backend, train, validation, costs.get(0),
-        new Budget(strategyEpochs, 0, 0), cfg.seed(), params, runDir.resolve("strategy/work"), List.of(bar));
+        budget, cfg.seed(), params, runDir.resolve("strategy/work"), List.of(bar), target,
+        new SearchLog(budget, List.of(new SearchProgress(progress, interactive, 200, System::nanoTime,
+            metric.unit()))));
+    try {
+      strategy.check(ctx);
+    } catch (IllegalArgumentException ex) {
+      throw new UsageException("strategy " + cfg.strategy().name() + ": " + ex.getMessage());
+    }
     Map<String, String> checksums = new LinkedHashMap<>(identity.inputs());
     checksums.remove(WEIGHTS_INPUT); // provenance lists the data; the weights are in the config and its identity
     Provenance provenance = Provenance.collect(ProjectInfo.version(), backend.name(), checksums,
@@ -266,10 +283,16 @@ final class PreparedRun {
     Experiment experiment = new Experiment(cfg.strategy().name(), strategy, ctx, train, heldOutValidation, test,
         cfg.finetune(),
         budgetScale, resolved, provenance, costs, runDir);
-    progress.printf("bsq run: strategy %s on %s/%s, budget scale %s (strategy %.3g epochs, finetune %.3g epochs), "
-            + "backend %s, run folder %s%n", cfg.strategy().name(), cfg.model().name(), cfg.dataset().name(),
-        budgetScale, strategyEpochs, cfg.finetune().epochs() * budgetScale, Backends.describe(backend), runDir);
+    progress.printf("bsq run: strategy %s on %s/%s, budget scale %s (strategy %.3g epochs%s, finetune %.3g epochs), "
+            + "objective %s, backend %s, run folder %s%n", cfg.strategy().name(), cfg.model().name(),
+        cfg.dataset().name(), budgetScale, strategyEpochs, describeSearchBudget(budget),
+        cfg.finetune().epochs() * budgetScale, target.describe(), Backends.describe(backend), runDir);
     return new Harness(List.of(bar)).run(experiment);
+  }
+
+  private static String describeSearchBudget(Budget b) {
+    return (b.evaluations() > 0 ? ", " + b.evaluations() + " evaluations" : "")
+        + (b.seconds() > 0 ? String.format(java.util.Locale.ROOT, ", %.0f s", b.seconds()) : "");
   }
 
   /** Whether {@code folder} is bound to this run (the same configuration and the same inputs). */

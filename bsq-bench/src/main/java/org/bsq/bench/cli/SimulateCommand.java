@@ -1,5 +1,7 @@
 package org.bsq.bench.cli;
 
+import org.bsq.hwsim.AcceleratorCostModel;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;

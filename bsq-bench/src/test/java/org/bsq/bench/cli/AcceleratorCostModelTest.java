@@ -1,5 +1,7 @@
 package org.bsq.bench.cli;
 
+import org.bsq.hwsim.AcceleratorCostModel;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -147,7 +147,7 @@ class RunFolderCliTest {
   @Test
   void strategyParametersAreCheckedBeforeTheRun() {
     Path out = shared.resolve("typo-bsq");
-    Result r = run("run", Path.of("..", "configs", "embedded-bsq.yaml").toString(), "--set", "strategy.epochs=0",
+    Result r = run("run", Path.of("..", "configs", "embedded-bsq.yaml").toString(), "--set", "strategy.budget.epochs=0",
         "--set", "finetune.epochs=0", "--set", "strategy.params.alpah=0.1", "--out",
         out.toString());
     assertEquals(2, r.code(), r.err());

@@ -47,7 +47,7 @@ class ShippedConfigsTest {
       ExperimentConfig c = ConfigBinder.load(f, List.of(), ExperimentConfig.class);
       BsqStrategy.Parameters p = BsqStrategy.Parameters.from(c.strategy().params());
       alphas.add(p.alpha());
-      assertEquals(350, c.strategy().epochs());
+      assertEquals(350, c.strategy().budget().epochs());
       assertEquals(300, c.finetune().epochs());
       assertEquals(4, c.model().actBits());
       assertEquals(List.of(250.0), p.lrMilestones());

@@ -74,6 +74,16 @@ import org.bsq.core.train.TrainingResult;
 public final class BsqStrategy implements QuantizationStrategy {
   /** Registered name. */
   public static final String NAME = "bsq";
+
+  @Override
+  public String summary() {
+    return "trains every bit of every weight; a bit-level group Lasso drops whole bit planes per layer (one run)";
+  }
+
+  @Override
+  public String paper() {
+    return "Yang et al., \"BSQ: Exploring Bit-Level Sparsity for Mixed-Precision Neural Network Quantization\", ICLR 2021";
+  }
   /** Sub-folder of the work folder that holds the BSQ phase's checkpoints. */
   public static final String CHECKPOINT_DIR = "bsq-checkpoints";
   /** Store buffer with the average bits of every epoch (present only during {@link #run}). */

@@ -22,6 +22,11 @@ public record CandidateSettings(int samples, int finetuneBatches, double finetun
 
   @Override
   public void validate(List<String> problems) {
+    problems.addAll(problems(samples, finetuneBatches, finetuneLearningRate, batchSize));
+  }
+
+  private static List<String> problems(int samples, int finetuneBatches, double finetuneLearningRate, int batchSize) {
+    List<String> problems = new java.util.ArrayList<>();
     if (samples < 0) {
       problems.add("samples: must be >= 0 (0 = the whole validation split), was " + samples);
     }
@@ -34,11 +39,11 @@ public record CandidateSettings(int samples, int finetuneBatches, double finetun
     if (batchSize < 0) {
       problems.add("batchSize: must be >= 0 (0 = the validation split's), was " + batchSize);
     }
+    return problems;
   }
 
   public CandidateSettings {
-    List<String> problems = new java.util.ArrayList<>();
-    validate(problems);
+    List<String> problems = problems(samples, finetuneBatches, finetuneLearningRate, batchSize);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("candidate settings: " + String.join("; ", problems));
     }

@@ -1,7 +1,6 @@
 package org.bsq.core.search;
 
 import java.util.List;
-import java.util.Locale;
 import org.bsq.core.config.Validated;
 import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.quant.QuantizationScheme;
@@ -49,13 +48,18 @@ public record CostBudget(double ratio, double value) implements Validated {
     double limit = limit(target, inventory);
     double min = target.price(cheapest);
     if (min > limit * (1 + 1e-12)) {
-      String asked = value > 0 ? String.format(Locale.ROOT, "%.6g %s", value, target.metric().unit())
-          : String.format(Locale.ROOT, "ratio %.4g of the w8/a8 cost = %.6g %s", ratio, limit, target.metric().unit());
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "cost budget (%s) is unreachable: the minimum reachable %s is %.6g %s (%s); raise the budget to at least "
-              + "that or lower the search's minimum bits", asked, target.describe(), min, target.metric().unit(),
-          cheapestDescription));
+      String unit = target.metric().unit();
+      String asked = value > 0 ? format(value) + " " + unit
+          : "ratio " + format(ratio) + " of the w8/a8 cost = " + format(limit) + " " + unit;
+      throw new IllegalArgumentException("cost budget (" + asked + ") is unreachable: the minimum reachable "
+          + target.describe() + " is " + format(min) + " " + unit + " (" + cheapestDescription + "); raise the budget "
+          + "to at least that or lower the search's minimum bits");
     }
     return limit;
+  }
+
+  /** Six significant digits without trailing zeros. */
+  static String format(double v) {
+    return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
   }
 }

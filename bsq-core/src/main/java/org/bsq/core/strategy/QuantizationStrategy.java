@@ -23,6 +23,16 @@ public interface QuantizationStrategy {
     return NoParameters.class;
   }
 
+  /** One line saying what the strategy does, for {@code bsq list strategies}. */
+  default String summary() {
+    return "";
+  }
+
+  /** The paper it implements or follows (authors, title, venue), for {@code bsq list strategies}; empty if none. */
+  default String paper() {
+    return "";
+  }
+
   /**
    * Checks, before anything is evaluated or trained, what the strategy can check from the context alone (its
    * parameters against the model, a cost budget against the minimum reachable cost, ...); throws
