@@ -52,8 +52,25 @@ final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "WHAT", description = "What to benchmark: train-step.")
+  @Parameters(index = "0", paramLabel = "WHAT", description = "What to benchmark: train-step, or search (one search "
+      + "candidate's evaluation and pricing against the plain way; needs --data-dir).")
   String what;
+
+  @Option(names = "--candidates", defaultValue = "10", description = "search: timed candidates (default: "
+      + "${DEFAULT-VALUE}).")
+  int candidates;
+
+  @Option(names = "--samples", defaultValue = "2000", description = "search: validation images per candidate "
+      + "(default: ${DEFAULT-VALUE}).")
+  int samples;
+
+  @Option(names = "--accelerator", defaultValue = "bitfusion-e", description = "search: the preset pricing the "
+      + "latency objective (default: ${DEFAULT-VALUE}).")
+  String accelerator;
+
+  @Option(names = "--weights", paramLabel = "DIR", description = "search: pretrained weights (raw float32 + "
+      + "manifest.json); default: seeded initialization.")
+  Path weights;
 
   @Option(names = "--model", defaultValue = "resnet20", description = "Model (default: ${DEFAULT-VALUE}).")
   String model;
@@ -91,8 +108,18 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if ("search".equals(what)) {
+      ModelDataOptions.checkModelName(model);
+      ModelDataOptions.checkBackendName(backend);
+      if (candidates < 1 || samples < 1 || batch < 2) {
+        throw new UsageException("--candidates and --samples must be >= 1 and --batch >= 2, was " + candidates + ", "
+            + samples + ", " + batch);
+      }
+      return SearchBench.run(spec.commandLine().getOut(), model, dataDir, weights, backend, batch, candidates, samples,
+          accelerator, seed, json);
+    }
     if (!"train-step".equals(what)) {
-      throw new UsageException("bench: WHAT must be one of [train-step], was '" + what + "'");
+      throw new UsageException("bench: WHAT must be one of [train-step, search], was '" + what + "'");
     }
     ModelDataOptions.checkModelName(model);
     ModelDataOptions.checkBackendName(backend);

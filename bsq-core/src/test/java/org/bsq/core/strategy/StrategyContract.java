@@ -32,6 +32,14 @@ public abstract class StrategyContract {
   /** Its parameters for the tiny problem (strategy-specific JSON). */
   protected abstract JsonNode parameters();
 
+  /**
+   * Whether the strategy searches (evaluates candidates, draws random schemes): then a different seed must be able to
+   * give a different scheme, and its evaluations must stay within the budget.
+   */
+  protected boolean searches() {
+    return false;
+  }
+
   /** The budget to give it (small). */
   protected Budget budget() {
     return new Budget(1, 4, 0);
@@ -70,6 +78,27 @@ public abstract class StrategyContract {
   @Test
   void sameSeedGivesTheSameScheme(@TempDir Path a, @TempDir Path b) {
     assertEquals(strategy().run(context(5, a)).scheme(), strategy().run(context(5, b)).scheme());
+  }
+
+  @Test
+  void aSearchCanGiveADifferentSchemeForADifferentSeedAndStaysWithinItsBudget(@TempDir Path dir) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(searches(), "not a search");
+    java.util.Set<QuantizationScheme> schemes = new java.util.HashSet<>();
+    for (long seed = 1; seed <= 6; seed++) {
+      StrategyContext ctx = context(seed, dir.resolve("s" + seed));
+      schemes.add(strategy().run(ctx).scheme());
+      int used = ctx.searchLog().evaluations();
+      assertTrue(used >= 1, "a search evaluates candidates, evaluated " + used);
+      assertTrue(ctx.budget().evaluations() == 0 || used <= ctx.budget().evaluations(),
+          "evaluations " + used + " within the budget " + ctx.budget().evaluations());
+    }
+    assertTrue(schemes.size() > 1, "six seeds gave one scheme: " + schemes);
+  }
+
+  @Test
+  void hasASummaryForTheStrategyList() {
+    assertTrue(!strategy().summary().isBlank(), "bsq list strategies shows a one-line summary");
+    assertTrue(!strategy().summary().contains("\n"), "one line");
   }
 
   @Test
