@@ -151,6 +151,15 @@ final class RunCommand implements Callable<Integer> {
           + "%s)%n", 100 * r.metrics().top1Validation(), r.metrics().validationSamples(),
           r.trajectory().finetuneEvaluatedOn());
     }
+    if (!r.trajectory().search().isEmpty()) {
+      org.bsq.core.search.SearchStep last = r.trajectory().search().get(r.trajectory().search().size() - 1);
+      out.printf("  search: %d candidate evaluations%s, best reward %.4g at cost %.4g%n", r.trajectory().search().size(),
+          r.budget() != null && r.budget().evaluations() > 0 ? " (budget " + r.budget().evaluations() + ")" : "",
+          last.bestReward(), last.bestCost());
+    }
+    if ("none".equals(r.trajectory().finetuneEvaluatedOn())) {
+      out.println("  no finetuning: the strategy asked for post-training quantization");
+    }
     r.cost().forEach((name, c) -> {
       if (!"size".equals(name)) {
         out.printf("  %s: %.4f ms and %.4f mJ per image%n", name, c.get("latencyMsPerImage"), c.get("energyMjPerImage"));

@@ -100,6 +100,37 @@ class HarnessTest {
     assertEquals(r.configHash(), back.configHash());
   }
 
+  /** Evaluates all-4-bit and all-2-bit schemes, keeps the better, and asks for post-training quantization. */
+  static final class TwoCandidates implements QuantizationStrategy {
+    @Override
+    public StrategyOutcome run(StrategyContext ctx) {
+      QuantizationScheme four = QuantizationScheme.uniform(ctx.layers(), 4, 0);
+      QuantizationScheme two = QuantizationScheme.uniform(ctx.layers(), 2, 0);
+      try (org.bsq.core.search.CandidateEvaluator ev = ctx.candidates(
+          org.bsq.core.search.CandidateSettings.defaults())) {
+        double a = ev.evaluate(four).top1();
+        double b = ev.evaluate(two).top1();
+        return new StrategyOutcome(a >= b ? four : two, List.of(), Map.of()).withoutFinetuning();
+      }
+    }
+  }
+
+  @Test
+  void aSearchsStepsAndBudgetUseGoToTheRecordAndPostTrainingSkipsFinetuning(@TempDir Path dir) {
+    RunRecord r = new Harness(List.of()).run(experiment(new TwoCandidates(), dir, 3, false, true, false));
+    assertEquals(2, r.trajectory().search().size());
+    assertEquals(List.of(4, 4, 4, 32, 4, 4, 4), r.trajectory().search().get(0).weightBits());
+    assertEquals(2.0, r.trajectory().search().get(1).cost(), 1e-12, "priced by the size objective");
+    assertEquals(2, r.budget().evaluationsUsed());
+    assertEquals(1.0, r.budget().epochs());
+    assertTrue(r.trajectory().finetune().isEmpty(), "post-training quantization: no finetuning epochs");
+    assertEquals(Harness.NO_FINETUNING, r.trajectory().finetuneEvaluatedOn());
+    assertEquals(r.metrics().top1BeforeFinetune(), r.metrics().top1(), "evaluated as the strategy left it");
+    RunRecord back = Harness.readRecord(dir.resolve(Harness.RUN_JSON));
+    assertEquals(r.trajectory().search(), back.trajectory().search());
+    assertEquals(r.budget(), back.budget());
+  }
+
   @Test
   void anInterruptedRunResumesToTheSameResult(@TempDir Path full, @TempDir Path split) {
     RunRecord uninterrupted = new Harness(List.of()).run(experiment(new FourBits(), full, 3));
