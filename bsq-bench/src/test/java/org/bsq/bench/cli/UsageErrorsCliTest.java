@@ -69,6 +69,27 @@ class UsageErrorsCliTest {
   }
 
   @Test
+  void theObjectiveAndTheBudgetAreChecked(@TempDir Path tmp) throws Exception {
+    String base = "strategy: {name: uniform}\n";
+    String[][] cases = {
+        {"objective: {metric: speed}\n", "objective.metric: must be one of [size, latency, energy], was 'speed'"},
+        {"objective: {metric: latency}\n", "objective.accelerator: the latency objective needs an accelerator preset"},
+        {"objective: {metric: energy, accelerator: tpu}\n", "objective.accelerator: must be one of [bitfusion-e"},
+        {"objective: {metric: size, accelerator: stripes}\n", "the size objective is priced by the size model"},
+        {"strategy: {name: uniform, epochs: 3}\n", "strategy.epochs: unknown key; known keys here: [budget, name, "
+            + "params]"},
+        {"strategy: {name: uniform, budget: {evaluations: -1}}\n", "strategy.budget.evaluations: must be >= 0"},
+    };
+    for (String[] c : cases) {
+      Path cfg = Files.writeString(tmp.resolve("o.yaml"), c[0].startsWith("strategy") ? c[0] : base + c[0]);
+      Result r = run("run", cfg.toString(), "--out", tmp.resolve("out").toString());
+      assertEquals(2, r.code(), c[0] + r.err());
+      assertTrue(r.err().contains(c[1]), c[0] + " -> " + r.err());
+    }
+    assertFalse(Files.exists(tmp.resolve("out")));
+  }
+
+  @Test
   void budgetScaleMustBeFiniteAndPositiveBeforeAnything(@TempDir Path tmp) {
     for (String scale : new String[] {"Infinity", "NaN", "0", "-1"}) {
       Result r = run("run", Path.of("..", "configs", "embedded-uniform4.yaml").toString(), "--budget-scale", scale,
