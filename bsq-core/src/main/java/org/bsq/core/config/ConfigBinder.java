@@ -160,28 +160,69 @@ public final class ConfigBinder {
     throw new ConfigException(source, problems);
   }
 
-  /** The record's {@code defaults()} as a tree with {@code tree} merged over it (deeply). */
+  /**
+   * The record's {@code defaults()} as a tree with {@code tree} merged over it (deeply); an {@link Alternatives}
+   * record is taken as written.
+   */
   private static JsonNode withDefaults(JsonNode tree, Class<?> type) {
+    if (Alternatives.class.isAssignableFrom(type)) {
+      return zeroFilled(tree, type);
+    }
     Object defaults = defaultsOf(type);
     if (defaults == null || !tree.isObject()) {
       return tree;
     }
     ObjectNode base = Json.config().valueToTree(defaults);
-    merge(base, (ObjectNode) tree);
+    merge(base, (ObjectNode) tree, type);
     return base;
   }
 
-  private static void merge(ObjectNode base, ObjectNode over) {
+  private static void merge(ObjectNode base, ObjectNode over, Class<?> type) {
     Iterator<Map.Entry<String, JsonNode>> it = over.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode b = base.get(e.getKey());
-      if (b != null && b.isObject() && e.getValue().isObject()) {
-        merge((ObjectNode) b, (ObjectNode) e.getValue());
+      Class<?> component = componentType(type, e.getKey());
+      boolean whole = component != null && Alternatives.class.isAssignableFrom(component);
+      if (whole) {
+        base.set(e.getKey(), zeroFilled(e.getValue(), component));
+      } else if (b != null && b.isObject() && e.getValue().isObject()) {
+        merge((ObjectNode) b, (ObjectNode) e.getValue(), component == null ? Object.class : component);
       } else {
         base.set(e.getKey(), e.getValue());
       }
     }
+  }
+
+  /** An {@link Alternatives} mapping with its missing primitive keys at Java's zero values. */
+  private static JsonNode zeroFilled(JsonNode tree, Class<?> type) {
+    if (!tree.isObject() || !type.isRecord()) {
+      return tree;
+    }
+    ObjectNode obj = (ObjectNode) tree;
+    for (java.lang.reflect.RecordComponent c : type.getRecordComponents()) {
+      if (!obj.has(c.getName()) && c.getType().isPrimitive()) {
+        if (c.getType() == boolean.class) {
+          obj.put(c.getName(), false);
+        } else {
+          obj.put(c.getName(), 0);
+        }
+      }
+    }
+    return obj;
+  }
+
+  /** The class of record component {@code name} of {@code type}, or null when there is none. */
+  private static Class<?> componentType(Class<?> type, String name) {
+    if (type == null || !type.isRecord()) {
+      return null;
+    }
+    for (java.lang.reflect.RecordComponent c : type.getRecordComponents()) {
+      if (c.getName().equals(name)) {
+        return c.getType();
+      }
+    }
+    return null;
   }
 
   private static Object defaultsOf(Class<?> type) {

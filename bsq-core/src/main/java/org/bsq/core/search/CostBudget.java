@@ -1,6 +1,7 @@
 package org.bsq.core.search;
 
 import java.util.List;
+import org.bsq.core.config.Alternatives;
 import org.bsq.core.config.Validated;
 import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.quant.QuantizationScheme;
@@ -8,15 +9,17 @@ import org.bsq.core.quant.QuantizationScheme;
 /**
  * A search's cost budget on the run's objective ({@link CostTarget}): either a {@code ratio} of the cost of the model
  * with every counted layer at 8-bit weights and 8-bit activations (HAQ's budgets), or an absolute {@code value} in the
- * objective's unit (e.g. 3.0 average bits, to match a BSQ run). Exactly one is given.
+ * objective's unit (e.g. 3.0 average bits, to match a BSQ run). Exactly one is given: in a file, {@code budget:
+ * {value: 3}} or {@code budget: {ratio: 0.4}} replaces a strategy's default budget as a whole ({@link Alternatives}).
  *
  * @param ratio fraction of the w8/a8 cost, in (0, 1]... (0 = not used)
  * @param value absolute budget in the objective's unit (0 = not used)
  */
-public record CostBudget(double ratio, double value) implements Validated {
+public record CostBudget(double ratio, double value) implements Validated, Alternatives {
   /** Reference precision of {@link #ratio}. */
   public static final int REFERENCE_BITS = 8;
 
+  /** Half the w8/a8 cost, the searches' default. */
   public static CostBudget defaults() { return new CostBudget(0.5, 0); }
 
   @Override

@@ -183,4 +183,29 @@ class ConfigBinderTest {
     assertEquals(d, ConfigBinder.bind(com.fasterxml.jackson.databind.node.MissingNode.getInstance(),
         Experiment.class, "t").toString());
   }
+
+  /** A search's parameters with a one-of budget. */
+  record SearchParams(org.bsq.core.search.CostBudget budget, int evaluations) {
+    static SearchParams defaults() {
+      return new SearchParams(org.bsq.core.search.CostBudget.defaults(), 7);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void anAlternativesRecordGivenInAFileReplacesTheDefaultAsAWhole() {
+    com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+    SearchParams value = ConfigBinder.bind(m.createObjectNode().set("budget", m.createObjectNode().put("value", 3)),
+        SearchParams.class, "t");
+    org.junit.jupiter.api.Assertions.assertEquals(new SearchParams(new org.bsq.core.search.CostBudget(0, 3), 7), value);
+    SearchParams ratio = ConfigBinder.bind(m.createObjectNode().set("budget", m.createObjectNode().put("ratio", 0.3)),
+        SearchParams.class, "t");
+    org.junit.jupiter.api.Assertions.assertEquals(new org.bsq.core.search.CostBudget(0.3, 0), ratio.budget());
+    org.junit.jupiter.api.Assertions.assertEquals(SearchParams.defaults(),
+        ConfigBinder.bind(m.createObjectNode(), SearchParams.class, "t"));
+    ConfigException both = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigBinder.bind(
+        m.createObjectNode().set("budget", m.createObjectNode().put("ratio", 0.3).put("value", 2)),
+        SearchParams.class, "t"));
+    org.junit.jupiter.api.Assertions.assertTrue(both.problems().get(0).startsWith("budget: give exactly one of ratio"),
+        both.problems().toString());
+  }
 }
