@@ -25,9 +25,9 @@ public record CostBudget(double ratio, double value) implements Validated, Alter
   @Override
   public void validate(List<String> problems) {
     if (!(ratio >= 0) || Double.isInfinite(ratio) || !(value >= 0) || Double.isInfinite(value)) {
-      problems.add("ratio and value: must be finite and >= 0, was ratio " + ratio + ", value " + value);
+      problems.add("ratio/value: must be finite and >= 0, was ratio " + ratio + ", value " + value);
     } else if ((ratio > 0) == (value > 0)) {
-      problems.add("give exactly one of ratio (a fraction of the 8-bit cost) or value (in the objective's unit), was "
+      problems.add("ratio/value: give exactly one of ratio (a fraction of the 8-bit cost) or value (in the objective's unit), was "
           + "ratio " + ratio + ", value " + value);
     }
   }

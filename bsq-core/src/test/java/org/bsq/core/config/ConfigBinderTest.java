@@ -205,7 +205,7 @@ class ConfigBinderTest {
     ConfigException both = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigBinder.bind(
         m.createObjectNode().set("budget", m.createObjectNode().put("ratio", 0.3).put("value", 2)),
         SearchParams.class, "t"));
-    org.junit.jupiter.api.Assertions.assertTrue(both.problems().get(0).startsWith("budget: give exactly one of ratio"),
+    org.junit.jupiter.api.Assertions.assertTrue(both.problems().get(0).startsWith("budget.ratio/value: give exactly one of ratio"),
         both.problems().toString());
   }
 }
