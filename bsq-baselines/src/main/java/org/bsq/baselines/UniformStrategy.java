@@ -1,5 +1,6 @@
 package org.bsq.baselines;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,10 +41,10 @@ public final class UniformStrategy implements QuantizationStrategy {
   public static final String NAME = "uniform";
 
   /** Whether the harness finetunes the scheme. */
-  public enum Mode { QAT, PTQ }
+  public enum Mode { @JsonProperty("qat") QAT, @JsonProperty("ptq") PTQ }
 
   /** How each layer's weight clip (scale) is chosen. */
-  public enum Calibration { MAX, MSE }
+  public enum Calibration { @JsonProperty("max") MAX, @JsonProperty("mse") MSE }
 
   /**
    * One per-layer override. Unset bits keep what the layer has so far.

@@ -276,4 +276,24 @@ class UniformStrategyTest extends StrategyContract {
     assertEquals(2, qat.trajectory().finetune().size(), "qat: the harness's finetuning is the training");
     assertFalse(Harness.NO_FINETUNING.equals(qat.trajectory().finetuneEvaluatedOn()));
   }
+
+  @Test
+  void anInterruptedMseRunResumesToTheSameResult(@TempDir Path full, @TempDir Path split) {
+    JsonNode p = params(3, 0).put("calibration", "mse");
+    RunRecord uninterrupted = new Harness(List.of()).run(experiment(p, full));
+    org.bsq.core.train.TrainingListener crash = new org.bsq.core.train.TrainingListener() {
+      @Override
+      public void onEpochEnd(org.bsq.core.train.EpochRecord r) {
+        if (r.epoch() == 0) {
+          throw new IllegalStateException("simulated crash after finetuning epoch 1");
+        }
+      }
+    };
+    assertThrows(IllegalStateException.class, () -> new Harness(List.of(crash)).run(experiment(p, split)));
+    RunRecord resumed = new Harness(List.of()).run(experiment(p, split));
+    assertEquals(uninterrupted.metrics(), resumed.metrics());
+    assertEquals(uninterrupted.scheme(), resumed.scheme());
+    assertEquals(uninterrupted.trajectory().finetune().get(1).trainLoss(),
+        resumed.trajectory().finetune().get(1).trainLoss(), 0.0);
+  }
 }
