@@ -1,2 +1,3 @@
-/** Baseline strategies behind the {@link org.bsq.core.strategy.QuantizationStrategy} SPI: {@code uniform}, {@code scheme}. */
+/** Baseline strategies behind the {@link org.bsq.core.strategy.QuantizationStrategy} SPI: {@code uniform}, {@code scheme},
+ * {@code random}. */
 package org.bsq.baselines;

@@ -33,6 +33,8 @@ class ShippedConfigsTest {
       if (c.strategy().name().equals(BsqStrategy.NAME)) {
         BsqStrategy.Parameters.from(c.strategy().params());
       }
+      ConfigBinder.bind(c.strategy().params(), registry.get(c.strategy().name()).parametersType(),
+          f + " strategy.params");
     }
   }
 

@@ -56,14 +56,14 @@ class UsageErrorsCliTest {
     assertTrue(r.err().contains("has 2 problems"), r.err());
     assertTrue(r.err().contains("seed: must be an integer, was 'x' (line 4, column 1)"), r.err());
     assertTrue(r.err().contains("strategy.params.activationBit: unknown key; known keys here: [activationBits, "
-        + "weightBits] (from --set)"), r.err());
+        + "calibration, mode, overrides, weightBits] (from --set)"), r.err());
     Result range = run("run", cfg.toString(), "--set", "seed=1", "--out", tmp.resolve("out").toString());
     assertEquals(2, range.code(), range.err());
     assertTrue(range.err().contains("strategy.params.weightBits: must be in [1, 16], was 40"), range.err());
     Path unknown = Files.writeString(tmp.resolve("x.yaml"), "strategy:\n  name: magic\n");
     Result u = run("run", unknown.toString(), "--out", tmp.resolve("out").toString());
     assertEquals(2, u.code(), u.err());
-    assertTrue(u.err().contains("strategy.name: unknown strategy 'magic'; known: [bsq, scheme, uniform] "
+    assertTrue(u.err().contains("strategy.name: unknown strategy 'magic'; known: [bsq, random, scheme, uniform] "
         + "(line 2, column 3)"), u.err());
     assertFalse(Files.exists(tmp.resolve("out")));
   }

@@ -15,8 +15,12 @@ import org.bsq.core.param.ParameterStore;
  * (half-to-even), {@code W = q * s}; 0 bits give {@code W = 0} (a pruned layer). Backward (straight-through, no clip
  * mask, as the reference's STE): {@code dL/du = s * dL/dW}, {@code dL/ds = sum(q * dL/dW)}; a 0-bit layer receives no
  * gradient.
+ *
+ * <p>It is also {@link NormalizedWeights} (its current {@code u} and {@code s}), so installing a scheme over a layer
+ * bound to such a source ({@link SchemeInstaller}, the harness) keeps a strategy's calibrated clip {@code s} and its
+ * {@code u} instead of re-deriving {@code s = max|W|} from the quantized weights.
  */
-public final class FixedPrecisionWeightSource implements WeightSource {
+public final class FixedPrecisionWeightSource implements WeightSource, NormalizedWeights {
   private final ParameterStore store;
   private final String layer;
   private final int bits;
@@ -97,12 +101,34 @@ public final class FixedPrecisionWeightSource implements WeightSource {
       return;
     }
     for (int i = 0; i < u.length; i++) {
-      float c = Math.max(-1f, Math.min(1f, u[i]));
-      float r = (float) Math.rint(Math.abs(c) * levels) / levels;
-      float v = c > 0f ? r : (c < 0f ? -r : 0f);
+      float v = quantize(u[i], levels);
       q[i] = v;
       dst[i] = v * s;
     }
+  }
+
+  /**
+   * The forward quantizer on one normalized value: {@code c = clamp(u, -1, 1)}, {@code rint(|c| * levels) / levels *
+   * sign(c)} (in float, exactly as {@link #weights} computes it).
+   *
+   * @param levels {@code 2^bits - 1}
+   */
+  public static float quantize(float u, float levels) {
+    float c = Math.max(-1f, Math.min(1f, u));
+    float r = (float) Math.rint(Math.abs(c) * levels) / levels;
+    return c > 0f ? r : (c < 0f ? -r : 0f);
+  }
+
+  /** The current normalized weights {@code u} of the store (unclamped; a copy). */
+  @Override
+  public float[] normalizedWeights() {
+    return store.get(weightName(layer)).value().clone();
+  }
+
+  /** The current scale {@code s} of the store. */
+  @Override
+  public float weightScale() {
+    return store.get(scaleName(layer)).value()[0];
   }
 
   @Override

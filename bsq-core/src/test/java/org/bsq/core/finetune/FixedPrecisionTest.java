@@ -134,6 +134,32 @@ class FixedPrecisionTest {
     assertEquals(0.25f, model.parameters().get(l.name() + ".qscale").value()[0]);
   }
 
+  @Test
+  void aFixedPrecisionSourceIsNormalizedWeightsSoReinstallingKeepsItsScale() {
+    Model model = TinyNets.residualFloat(23);
+    LayerInventory inv = LayerInventory.of(model.graph());
+    LayerInfo l = inv.get(1);
+    int n = (int) l.weightCount();
+    float[] u = new float[n];
+    for (int i = 0; i < n; i++) {
+      u[i] = (i % 11 - 5) / 4f; // some beyond 1: clamped in the forward, kept unclamped
+    }
+    int[] shape = l.weightShape().stream().mapToInt(Integer::intValue).toArray();
+    FixedPrecisionWeightSource.install(model.parameters(), l.name(), shape, u, 0.125f);
+    FixedPrecisionWeightSource src = new FixedPrecisionWeightSource(model.parameters(), l.name(), 2);
+    model.setWeightSource(l.name(), src);
+    assertArrayEquals(u, src.normalizedWeights(), 0f);
+    assertEquals(0.125f, src.weightScale());
+    List<LayerPrecision> layers = new ArrayList<>();
+    for (LayerInfo k : inv) {
+      layers.add(k.projectionShortcut() ? LayerPrecision.full(k.name()) : LayerPrecision.of(k.name(), 4, 0));
+    }
+    SchemeInstaller.install(model, new QuantizationScheme(layers));
+    assertArrayEquals(u, model.parameters().get(l.name() + ".qweight").value(), 0f);
+    assertEquals(0.125f, model.parameters().get(l.name() + ".qscale").value()[0]);
+    assertEquals(4, ((FixedPrecisionWeightSource) model.weightSource(l.name())).bits(), "the scheme's bits");
+  }
+
   private static float[] logits(Model m, float[] x) {
     try (CompiledNetwork net = new ReferenceBackend(1).compile(m, 4)) {
       return net.forward(x, false).clone();
