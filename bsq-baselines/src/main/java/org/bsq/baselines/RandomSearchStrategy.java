@@ -44,6 +44,11 @@ public final class RandomSearchStrategy implements QuantizationStrategy {
   /** Registered name. */
   public static final String NAME = "random";
 
+  @Override
+  public String summary() {
+    return "uniformly random schemes under the cost budget, the best on validation: the control for searches";
+  }
+
   /** Rejection-sampling draws per candidate before the repair. */
   public static final int MAX_DRAWS = 1000;
 
@@ -52,8 +57,7 @@ public final class RandomSearchStrategy implements QuantizationStrategy {
   /**
    * Parameters.
    *
-   * @param budget the cost budget on the run's objective ({@code ratio} of the w8/a8 cost, or a {@code value}; give
-   *     {@code ratio: 0} with a {@code value}, since the default ratio 0.5 is merged into what the file gives)
+   * @param budget the cost budget on the run's objective ({@code ratio} of the w8/a8 cost, or a {@code value})
    * @param minWeightBits the lowest weight bits a counted layer can draw (1..16)
    * @param maxWeightBits the highest weight bits a counted layer can draw (min..16)
    * @param activationBits fixed activation bits of every counted layer (0 = not quantized, the model's own)
@@ -76,7 +80,7 @@ public final class RandomSearchStrategy implements QuantizationStrategy {
     @Override
     public void validate(List<String> problems) {
       if (budget == null) {
-        problems.add("budget: must be given ({ratio: r} of the w8/a8 cost, or {ratio: 0, value: v}), was null");
+        problems.add("budget: must be given ({ratio: r} of the w8/a8 cost, or {value: v}), was null");
       }
       if (candidates == null) {
         problems.add("candidates: must be a mapping (samples, finetuneBatches, ...), was null");

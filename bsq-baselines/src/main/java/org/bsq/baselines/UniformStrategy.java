@@ -40,6 +40,11 @@ public final class UniformStrategy implements QuantizationStrategy {
   /** Registered name. */
   public static final String NAME = "uniform";
 
+  @Override
+  public String summary() {
+    return "every counted layer at the same bits (pattern overrides), post-training (ptq) or finetuned (qat), max or MSE clipping";
+  }
+
   /** Whether the harness finetunes the scheme. */
   public enum Mode { @JsonProperty("qat") QAT, @JsonProperty("ptq") PTQ }
 

@@ -35,6 +35,9 @@ class RandomSearchStrategyTest extends StrategyContract {
   @Override
   protected String registeredName() { return "random"; }
 
+  @Override
+  protected boolean searches() { return true; }
+
   /** Average bits at most 4 (half the 8-bit size), weight bits 2..8, 8 validation images per candidate. */
   @Override
   protected JsonNode parameters() {
@@ -98,11 +101,11 @@ class RandomSearchStrategyTest extends StrategyContract {
   void anUnreachableBudgetFailsBeforeAnyEvaluationNamingTheMinimum(@TempDir Path dir) {
     StrategyContext ctx = context(3, dir);
     ObjectNode p = (ObjectNode) parameters();
-    p.putObject("budget").put("ratio", 0).put("value", 2.5);
+    p.putObject("budget").put("value", 2.5);
     p.put("minWeightBits", 3);
     StrategyContext bad = with(ctx, p);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> strategy().check(bad));
-    assertTrue(e.getMessage().contains("minimum reachable size (bits) is 3.00000 bits")
+    assertTrue(e.getMessage().contains("minimum reachable size (bits) is 3 bits")
         && e.getMessage().contains("every counted layer at 3-bit weights"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> strategy().run(bad));
     assertEquals(0, bad.searchLog().steps().size(), "nothing evaluated");

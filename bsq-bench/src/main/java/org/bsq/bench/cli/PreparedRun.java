@@ -200,6 +200,7 @@ final class PreparedRun {
     if (state == RunFolder.State.FINISHED) {
       return finished(folder, progress);
     }
+    Prepared prepared = prepare(folder.dir(), progress, interactive); // the strategy's own checks, before any write
     RunFolder.Lock lock;
     try {
       lock = folder.lock(identity, holder);
@@ -221,9 +222,13 @@ final class PreparedRun {
         default:
           break;
       }
-      return execute(folder.dir(), progress, interactive);
+      progress.println(prepared.header());
+      return new Harness(List.of(prepared.bar())).run(prepared.experiment());
     }
   }
+
+  /** An experiment ready for the harness, its progress bar and the line that announces it. */
+  private record Prepared(Experiment experiment, ConsoleProgress bar, String header) {}
 
   private static RunRecord finished(RunFolder folder, PrintWriter progress) {
     progress.printf("bsq run: %s already holds this run, finished; its record is shown unchanged (use a new --out "
@@ -231,7 +236,7 @@ final class PreparedRun {
     return folder.record();
   }
 
-  private RunRecord execute(Path runDir, PrintWriter progress, boolean interactive) {
+  private Prepared prepare(Path runDir, PrintWriter progress, boolean interactive) {
     ExperimentConfig cfg = config;
     int batch = cfg.dataset().batchSize();
     LabeledImages trainImages = heldOut == null ? data.train() : heldOut.rest();
@@ -283,11 +288,11 @@ final class PreparedRun {
     Experiment experiment = new Experiment(cfg.strategy().name(), strategy, ctx, train, heldOutValidation, test,
         cfg.finetune(),
         budgetScale, resolved, provenance, costs, runDir);
-    progress.printf("bsq run: strategy %s on %s/%s, budget scale %s (strategy %.3g epochs%s, finetune %.3g epochs), "
-            + "objective %s, backend %s, run folder %s%n", cfg.strategy().name(), cfg.model().name(),
-        cfg.dataset().name(), budgetScale, strategyEpochs, describeSearchBudget(budget),
+    String header = String.format(java.util.Locale.ROOT, "bsq run: strategy %s on %s/%s, budget scale %s (strategy "
+            + "%.3g epochs%s, finetune %.3g epochs), objective %s, backend %s, run folder %s", cfg.strategy().name(),
+        cfg.model().name(), cfg.dataset().name(), budgetScale, strategyEpochs, describeSearchBudget(budget),
         cfg.finetune().epochs() * budgetScale, target.describe(), Backends.describe(backend), runDir);
-    return new Harness(List.of(bar)).run(experiment);
+    return new Prepared(experiment, bar, header);
   }
 
   private static String describeSearchBudget(Budget b) {

@@ -38,10 +38,10 @@ class BaselineStrategiesCliTest {
         dataset: {name: embedded, batchSize: 64, limitTrain: 256, limitTest: 128, validation: {size: 64, seed: 3}}
         strategy:
           name: random
+          budget: {evaluations: 3}
           params:
             budget: {ratio: 0.5}
             candidates: {samples: 32}
-            evaluations: 3
         finetune: {epochs: 1, learningRate: 0.02}
         seed: 7
         """);
@@ -55,12 +55,15 @@ class BaselineStrategiesCliTest {
     }
     assertTrue(run.at("/avgBits").asDouble() <= 4.0 + 1e-9, run.toString());
     assertEquals(1, run.at("/trajectory/finetune").size());
+    assertEquals(3, run.at("/budget/evaluations").asInt());
+    assertEquals(3, run.at("/budget/evaluationsUsed").asInt());
 
     Path tight = Files.writeString(tmp.resolve("tight.yaml"), Files.readString(cfg)
-        .replace("budget: {ratio: 0.5}", "budget: {ratio: 0, value: 1.5}"));
+        .replace("budget: {ratio: 0.5}", "budget: {value: 1.5}"));
     BsqCliTest.Result bad = BsqCliTest.run("run", tight.toString(), "--out", tmp.resolve("tight").toString());
-    // the harness runs the strategy's check before any evaluation (the command line does not call it yet: exit 1)
-    assertTrue(bad.code() != 0, bad.out() + bad.err());
-    assertTrue(bad.err().contains("minimum reachable size (bits) is 2.00000 bits"), bad.err());
+    // the command line runs the strategy's check before the run: a usage error, nothing trained or evaluated
+    assertEquals(2, bad.code(), bad.out() + bad.err());
+    assertTrue(bad.err().contains("minimum reachable size (bits) is 2 bits"), bad.err());
+    assertTrue(!Files.exists(tmp.resolve("tight")), "nothing written, not even the folder");
   }
 }

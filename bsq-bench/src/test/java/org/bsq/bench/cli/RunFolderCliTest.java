@@ -129,7 +129,7 @@ class RunFolderCliTest {
     Result typo = run(runArgs(fresh, "--set", "strategy.params.weightBit=3"));
     assertEquals(2, typo.code(), typo.err());
     assertTrue(typo.err().contains("strategy.params.weightBit: unknown key; known keys here: [activationBits, "
-        + "weightBits] (from --set)"), typo.err());
+        + "calibration, mode, overrides, weightBits] (from --set)"), typo.err());
     assertFalse(Files.exists(fresh), "a rejected command creates no folder");
 
     Map<String, String> before = snapshot(finished);
