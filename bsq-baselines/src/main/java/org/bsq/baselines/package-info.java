@@ -1,2 +1,5 @@
-/** Baseline strategies behind the {@link org.bsq.core.strategy.QuantizationStrategy} SPI: {@code uniform}, {@code scheme}. */
+/**
+ * Baseline strategies behind the {@link org.bsq.core.strategy.QuantizationStrategy} SPI: {@code uniform},
+ * {@code scheme}, {@code hawq}.
+ */
 package org.bsq.baselines;
