@@ -30,8 +30,10 @@ import org.bsq.core.train.CompiledNetworks;
  *
  * <ol>
  *   <li>the trace of each counted layer's Hessian block, {@code Tr(H_l)}, of the mean softmax cross-entropy over a few
- *       fixed batches, by Hutchinson's estimator with Rademacher probes and Hessian-vector products by central finite
- *       differences of gradients ({@link HutchinsonTrace}, which documents the error and the batch-norm mode);</li>
+ *       fixed batches, by Hutchinson's estimator with Rademacher probes: by default on the generalized Gauss-Newton
+ *       block (equal to the autodiff Hessian block of a ReLU network with eval-mode batch norm; one backward pass per
+ *       probe, no finite differences), optionally with Hessian-vector products by central finite differences of
+ *       gradients ({@link HutchinsonTrace} documents both, their errors and the batch-norm mode);</li>
  *   <li>the sensitivity of layer {@code l} at {@code b} bits, {@code Omega_l(b) = Tr(H_l) / n_l * ||Q_b(W_l) - W_l||^2}
  *       (HAWQ-V2's average-trace criterion) with {@code Q_b} the project's weight quantizer
  *       ({@link FixedPrecisionWeightSource}: {@code s = max|W|}, {@code L = 2^b - 1} levels, round half to even); a
@@ -67,14 +69,18 @@ public final class HawqStrategy implements QuantizationStrategy {
    * @param toleranceWindow how many recent probes the tolerance looks back over
    * @param batches how many fixed batches (the first of epoch 0 of {@code data}) the Hessian's loss averages over
    * @param data {@code train} (the training split, augmented as the run's training) or {@code validation}
-   * @param finiteDifferenceEps the finite-difference step relative to each layer's rms weight
+   * @param hessian how each probe's quadratic form is computed: {@code gauss-newton} (output-space probes of the
+   *     generalized Gauss-Newton block, no finite differences) or {@code finite-difference} (weight-space probes,
+   *     central differences of gradients; smooth networks only), see {@link HutchinsonTrace}
+   * @param finiteDifferenceEps the finite-difference step relative to each layer's rms weight ({@code
+   *     finite-difference} only)
    */
   public record Parameters(CostBudget budget, List<Integer> weightBitChoices, int activationBits,
                            int hutchinsonSamples, double tolerance, int toleranceWindow, int batches, String data,
-                           double finiteDifferenceEps) implements Validated {
+                           String hessian, double finiteDifferenceEps) implements Validated {
     static Parameters defaults() {
       return new Parameters(CostBudget.defaults(), List.of(2, 3, 4, 5, 6, 7, 8), 0, 200, 1e-2, 10, 2, "train",
-          1e-3);
+          HutchinsonTrace.Method.GAUSS_NEWTON.label(), 1e-3);
     }
 
     @Override
@@ -107,6 +113,9 @@ public final class HawqStrategy implements QuantizationStrategy {
       }
       if (!"train".equals(data) && !"validation".equals(data)) {
         problems.add("data: must be 'train' or 'validation', was '" + data + "'");
+      }
+      if (!HutchinsonTrace.Method.labels().contains(hessian)) {
+        problems.add("hessian: must be one of " + HutchinsonTrace.Method.labels() + ", was '" + hessian + "'");
       }
       if (!(finiteDifferenceEps > 0) || !(finiteDifferenceEps <= 0.1)) {
         problems.add("finiteDifferenceEps: must be in (0, 0.1], was " + finiteDifferenceEps);
@@ -150,7 +159,7 @@ public final class HawqStrategy implements QuantizationStrategy {
     HutchinsonTrace.Result traces;
     try (CompiledNetworks nets = new CompiledNetworks(context.backend(), context.model())) {
       traces = HutchinsonTrace.estimate(nets, batches, counted.stream().map(LayerInfo::name).toList(),
-          new HutchinsonTrace.Settings(p.hutchinsonSamples(), p.tolerance(), p.toleranceWindow(),
+          new HutchinsonTrace.Settings(HutchinsonTrace.Method.of(p.hessian()), p.hutchinsonSamples(), p.tolerance(), p.toleranceWindow(),
               p.finiteDifferenceEps(), context.budget().seconds()), context.random());
     }
 
@@ -218,14 +227,19 @@ public final class HawqStrategy implements QuantizationStrategy {
     result.checkAgainst(inventory);
 
     Map<String, Object> hessian = new LinkedHashMap<>();
-    hessian.put("estimator", "hutchinson, rademacher probes, central finite-difference Hessian-vector products");
+    hessian.put("method", p.hessian());
+    hessian.put("estimator", HutchinsonTrace.Method.of(p.hessian()) == HutchinsonTrace.Method.GAUSS_NEWTON
+        ? "hutchinson, rademacher probes over (sample, class) of the generalized Gauss-Newton block J_l^T H_z J_l"
+        : "hutchinson, rademacher probes over the weights, central finite-difference Hessian-vector products");
     hessian.put("batchNorm", "batch statistics (training mode)");
     hessian.put("data", p.data());
     hessian.put("batches", batches.size());
     hessian.put("samples", traces.samples());
     hessian.put("probes", traces.probes());
     hessian.put("stopReason", traces.stopReason());
-    hessian.put("finiteDifferenceEps", p.finiteDifferenceEps());
+    if (HutchinsonTrace.Method.of(p.hessian()) == HutchinsonTrace.Method.FINITE_DIFFERENCE) {
+      hessian.put("finiteDifferenceEps", p.finiteDifferenceEps());
+    }
     hessian.put("seconds", traces.seconds());
     Map<String, Object> allocation = new LinkedHashMap<>();
     allocation.put("objective", target.describe());

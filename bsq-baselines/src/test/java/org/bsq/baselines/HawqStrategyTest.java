@@ -61,11 +61,13 @@ class HawqStrategyTest extends StrategyContract {
 
   /**
    * A linear layer with softmax cross-entropy has the Hessian {@code (1/N) sum_i (diag(p_i) - p_i p_i^T) (x) x_i x_i^T},
-   * so {@code Tr(H) = (1/N) sum_i ||x_i||^2 sum_c p_ic (1 - p_ic)} exactly. Hutchinson with 3000 probes must agree
-   * within 4 standard errors plus 0.5% (the finite-difference bias of a smooth loss at eps = 1e-3 is far below that).
+   * so {@code Tr(H) = (1/N) sum_i ||x_i||^2 sum_c p_ic (1 - p_ic)} exactly (and the Gauss-Newton matrix is the Hessian).
+   * Hutchinson with 3000 probes, by either method, must agree within 4 standard errors plus 0.5% (the
+   * finite-difference bias of a smooth loss at eps = 1e-3 is far below that).
    */
-  @Test
-  void hutchinsonAgreesWithTheAnalyticTraceOfALinearSoftmaxLayer() {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(HutchinsonTrace.Method.class)
+  void hutchinsonAgreesWithTheAnalyticTraceOfALinearSoftmaxLayer(HutchinsonTrace.Method method) {
     GraphBuilder b = new GraphBuilder("linear", 3, 2, 2);
     b.linear("fc", b.input(), TinyNets.CLASSES);
     Model model = TinyNets.randomModel(b.build(), 21);
@@ -106,7 +108,7 @@ class HawqStrategyTest extends StrategyContract {
     float[] before = w.clone();
     HutchinsonTrace.Result r;
     try (CompiledNetworks nets = new CompiledNetworks(new ReferenceBackend(1), model)) {
-      r = HutchinsonTrace.estimate(nets, batches, List.of("fc"), new HutchinsonTrace.Settings(3000, 0, 10, 1e-3, 0),
+      r = HutchinsonTrace.estimate(nets, batches, List.of("fc"), new HutchinsonTrace.Settings(method, 3000, 0, 10, 1e-3, 0),
           new SplittableRandom(5));
     }
     HutchinsonTrace.LayerTrace t = r.layers().get(0);
@@ -119,8 +121,8 @@ class HawqStrategyTest extends StrategyContract {
   }
 
   /**
-   * A smooth net (conv, batch norm, conv, batch norm, average pool, linear; no ReLU kinks): every layer's Hutchinson
-   * trace (probes over all layers at once, so cross-layer terms add variance) agrees with the sum of the Hessian's
+   * A smooth net (conv, batch norm, conv, batch norm, average pool, linear; no ReLU kinks): every layer's
+   * finite-difference Hutchinson trace (probes over all layers at once, so cross-layer terms add variance) agrees with the sum of the Hessian's
    * diagonal, built coordinate by coordinate from central differences of the gradient, within 4 standard errors plus
    * 2%; running statistics and weights are restored and gradients left zero.
    */
@@ -179,7 +181,8 @@ class HawqStrategyTest extends StrategyContract {
       float[][] weights = layers.stream().map(n2 -> model.parameters().get(n2 + ".weight").value().clone())
           .toArray(float[][]::new);
       HutchinsonTrace.Result r = HutchinsonTrace.estimate(nets, batches, layers,
-          new HutchinsonTrace.Settings(probes, 0, 10, eps, 0), new SplittableRandom(9));
+          new HutchinsonTrace.Settings(HutchinsonTrace.Method.FINITE_DIFFERENCE, probes, 0, 10, eps, 0),
+          new SplittableRandom(9));
       for (int l = 0; l < layers.size(); l++) {
         HutchinsonTrace.LayerTrace t = r.layers().get(l);
         out[1][l] = t.trace();
@@ -195,6 +198,93 @@ class HawqStrategyTest extends StrategyContract {
       }
     }
     return out;
+  }
+
+  /**
+   * The Gauss-Newton estimate on the tiny residual net (training-mode batch norm, ReLU and ReLU6) agrees with the
+   * exact trace of every layer's Gauss-Newton block {@code sum_i (J e_i)^T H_z (J e_i)}, with the Jacobian columns
+   * {@code J e_i} from central differences of the logits (forward passes only, so ReLU kinks cost O(h), not 1/h), within
+   * 4 standard errors plus 2%. Each probe value is a sum of squares, so no estimate is negative.
+   */
+  @Test
+  void gaussNewtonAgreesWithCoordinateWiseGaussNewtonTracesOfTheTinyResidualNet() {
+    Model model = TinyNets.residualFloat(3);
+    int n = 16;
+    float[] x = TinyNets.input(model, n, 31);
+    int[] y = TinyNets.labels(model, n, 32);
+    int sample = model.graph().inputShape().size();
+    List<Batch> batches = List.of(
+        new Batch(java.util.Arrays.copyOf(x, 8 * sample), java.util.Arrays.copyOf(y, 8), 8, 0),
+        new Batch(java.util.Arrays.copyOfRange(x, 8 * sample, n * sample), java.util.Arrays.copyOfRange(y, 8, n), 8, 1));
+    List<String> layers = LayerInventory.of(model.graph()).layers().stream().filter(l -> !l.projectionShortcut())
+        .map(LayerInfo::name).toList();
+    int classes = TinyNets.CLASSES;
+    try (CompiledNetworks nets = new CompiledNetworks(new ReferenceBackend(1), model)) {
+      float[][] base = new float[batches.size()][];
+      for (int b = 0; b < batches.size(); b++) {
+        base[b] = nets.forBatchSize(8).forward(batches.get(b).images(), true).clone();
+      }
+      double[] exact = new double[layers.size()];
+      for (int l = 0; l < layers.size(); l++) {
+        float[] w = model.parameters().get(layers.get(l) + ".weight").value();
+        double sq = 0;
+        for (float v : w) {
+          sq += (double) v * v;
+        }
+        float h = (float) (1e-3 * Math.sqrt(sq / w.length));
+        for (int i = 0; i < w.length; i++) {
+          float keep = w[i];
+          for (int b = 0; b < batches.size(); b++) {
+            w[i] = keep + h;
+            float[] up = nets.forBatchSize(8).forward(batches.get(b).images(), true).clone();
+            double step = (double) w[i] - keep;
+            w[i] = keep - h;
+            float[] down = nets.forBatchSize(8).forward(batches.get(b).images(), true).clone();
+            step += keep - (double) w[i];
+            w[i] = keep;
+            for (int s2 = 0; s2 < 8; s2++) {
+              double[] jv = new double[classes];
+              double[] p = softmax(base[b], s2 * classes, classes);
+              double mean = 0;
+              for (int c = 0; c < classes; c++) {
+                jv[c] = (up[s2 * classes + c] - (double) down[s2 * classes + c]) / step;
+                mean += p[c] * jv[c];
+              }
+              for (int c = 0; c < classes; c++) {
+                exact[l] += p[c] * jv[c] * jv[c] / n;
+              }
+              exact[l] -= mean * mean / n;
+            }
+          }
+        }
+      }
+      HutchinsonTrace.Result r = HutchinsonTrace.estimate(nets, batches, layers,
+          new HutchinsonTrace.Settings(HutchinsonTrace.Method.GAUSS_NEWTON, 3000, 0, 10, 1e-3, 0),
+          new SplittableRandom(9));
+      for (int l = 0; l < layers.size(); l++) {
+        HutchinsonTrace.LayerTrace t = r.layers().get(l);
+        assertTrue(t.trace() >= 0, layers.get(l) + " trace " + t.trace());
+        assertTrue(Math.abs(t.trace() - exact[l]) <= 4 * t.standardError() + 0.02 * exact[l],
+            layers.get(l) + ": estimate " + t.trace() + " +- " + t.standardError() + " vs exact " + exact[l]);
+      }
+    }
+  }
+
+  private static double[] softmax(float[] logits, int off, int classes) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < classes; c++) {
+      max = Math.max(max, logits[off + c]);
+    }
+    double sum = 0;
+    double[] p = new double[classes];
+    for (int c = 0; c < classes; c++) {
+      p[c] = Math.exp(logits[off + c] - max);
+      sum += p[c];
+    }
+    for (int c = 0; c < classes; c++) {
+      p[c] /= sum;
+    }
+    return p;
   }
 
   /** dL/dW of {@code p} for the mean loss over the batches (training-mode batch norm, as the estimator). */
@@ -223,7 +313,8 @@ class HawqStrategyTest extends StrategyContract {
     int[] y = TinyNets.labels(model, 8, 42);
     try (CompiledNetworks nets = new CompiledNetworks(new ReferenceBackend(1), model)) {
       HutchinsonTrace.Result r = HutchinsonTrace.estimate(nets, List.of(new Batch(x, y, 8, 0)), List.of("fc"),
-          new HutchinsonTrace.Settings(5000, 0.05, 5, 1e-3, 0), new SplittableRandom(1));
+          new HutchinsonTrace.Settings(HutchinsonTrace.Method.FINITE_DIFFERENCE, 5000, 0.05, 5, 1e-3, 0),
+          new SplittableRandom(1));
       assertEquals("converged", r.stopReason());
       assertTrue(r.probes() < 5000 && r.probes() > 5, "probes " + r.probes());
     }
