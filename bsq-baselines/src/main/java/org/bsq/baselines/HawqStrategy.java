@@ -232,7 +232,9 @@ public final class HawqStrategy implements QuantizationStrategy {
     hessian.put("estimator", HutchinsonTrace.Method.of(p.hessian()) == HutchinsonTrace.Method.GAUSS_NEWTON
         ? "hutchinson, rademacher probes over (sample, class) of the generalized Gauss-Newton block J_l^T H_z J_l"
         : "hutchinson, rademacher probes over the weights, central finite-difference Hessian-vector products");
-    hessian.put("batchNorm", "batch statistics (training mode)");
+    boolean batchNorm = context.model().graph().ops().stream()
+        .anyMatch(op -> op instanceof org.bsq.core.graph.Op.BatchNorm);
+    hessian.put("batchNorm", batchNorm ? "batch statistics (training mode)" : "none in the model");
     hessian.put("data", p.data());
     hessian.put("batches", batches.size());
     hessian.put("samples", traces.samples());

@@ -157,9 +157,11 @@ public final class HutchinsonTrace {
       weights[l] = model.parameters().get(name + ".weight");
       original[l] = weights[l].value().clone();
       int n = original[l].length;
-      plus[l] = new float[n];
-      minus[l] = new float[n];
-      signs[l] = new byte[n];
+      if (settings.method() == Method.FINITE_DIFFERENCE) {
+        plus[l] = new float[n];
+        minus[l] = new float[n];
+        signs[l] = new byte[n];
+      }
       double sq = 0;
       for (float w : original[l]) {
         sq += (double) w * w;
