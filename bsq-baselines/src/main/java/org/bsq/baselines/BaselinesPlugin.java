@@ -9,5 +9,6 @@ public final class BaselinesPlugin extends StrategyPlugin {
     bindStrategy(UniformStrategy.NAME, UniformStrategy.class);
     bindStrategy(FixedSchemeStrategy.NAME, FixedSchemeStrategy.class);
     bindStrategy(RandomSearchStrategy.NAME, RandomSearchStrategy.class);
+    bindStrategy(HawqStrategy.NAME, HawqStrategy.class);
   }
 }
