@@ -52,6 +52,17 @@ public final class HawqStrategy implements QuantizationStrategy {
   /** Registered name. */
   public static final String NAME = "hawq";
 
+  @Override
+  public String summary() {
+    return "per-layer Hessian traces (Hutchinson) weigh quantization errors; exact allocation under the cost budget";
+  }
+
+  @Override
+  public String paper() {
+    return "Dong et al., \"HAWQ: Hessian AWare Quantization of Neural Networks with Mixed-Precision\", ICCV 2019 "
+        + "(and HAWQ-V2, NeurIPS 2020; HAWQ-V3, ICML 2021)";
+  }
+
   /** Most points of a layer's convergence trajectory written to the run record (the last probe always is). */
   static final int TRAJECTORY_POINTS = 50;
 
@@ -59,8 +70,7 @@ public final class HawqStrategy implements QuantizationStrategy {
    * Parameters.
    *
    * @param budget the cost budget on the run's objective: {@code {ratio: r}} (of the w8/a8 cost) or
-   *     {@code {ratio: 0, value: v}} (in the objective's unit; the ratio must be zeroed because a given mapping is
-   *     merged over the default {@link CostBudget#defaults()}, ratio 0.5)
+   *     {@code {value: v}} (in the objective's unit)
    * @param weightBitChoices the weight bits a counted layer may get (each in [1, 16])
    * @param activationBits activation bits recorded for every counted layer (0 = not quantized, the float model's)
    * @param hutchinsonSamples the most Rademacher probes (default 100, PyHessian's; on ResNet-20 with two batches of 128
@@ -87,7 +97,7 @@ public final class HawqStrategy implements QuantizationStrategy {
     @Override
     public void validate(List<String> problems) {
       if (budget == null) {
-        problems.add("budget: must be given, e.g. {ratio: 0.5} or {ratio: 0, value: 3.0}");
+        problems.add("budget: must be given, e.g. {ratio: 0.5} or {value: 3.0}");
       }
       if (weightBitChoices == null || weightBitChoices.isEmpty()) {
         problems.add("weightBitChoices: must list at least one bit-width, was " + weightBitChoices);

@@ -460,7 +460,7 @@ class HawqStrategyTest extends StrategyContract {
     p.putObject("budget").put("ratio", 0).put("value", 1.5);
     StrategyContext ctx = withParameters(context(1, dir), p);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> strategy().check(ctx));
-    assertTrue(e.getMessage().contains("minimum reachable size (bits) is 2.00000 bits")
+    assertTrue(e.getMessage().contains("minimum reachable size (bits) is 2 bits")
         && e.getMessage().contains("every counted layer at 2-bit weights"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> strategy().run(ctx));
     p.putArray("weightBitChoices").add(1).add(4);
