@@ -20,7 +20,8 @@ public final class UniformStrategy implements QuantizationStrategy {
    * Parameters.
    *
    * @param weightBits weight bits of every counted layer (1..16)
-   * @param activationBits activation bits recorded in the scheme (0 = not quantized)
+   * @param activationBits activation bits of the scheme's counted layers (0 = keep the model's graph activations;
+   *     applied as docs/algorithm.md section 4.1 says)
    */
   public record Parameters(int weightBits, int activationBits) implements Validated {
     static Parameters defaults() {
