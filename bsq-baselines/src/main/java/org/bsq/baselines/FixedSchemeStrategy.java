@@ -34,7 +34,8 @@ public final class FixedSchemeStrategy implements QuantizationStrategy {
    *
    * @param run a {@code run.json} whose {@code scheme.layers} to reuse
    * @param weightBits per-layer weight bits (every weight layer; 32 = full precision, 0 = pruned)
-   * @param activationBits activation bits recorded for every layer when {@code weightBits} is used (0 = none)
+   * @param activationBits activation bits of every quantized layer when {@code weightBits} is used (0 = keep the
+   *     model's graph activations; applied as docs/algorithm.md section 4.1 says)
    */
   public record Parameters(Path run, Map<String, Integer> weightBits, int activationBits) implements Validated {
     static Parameters defaults() {

@@ -86,7 +86,8 @@ public final class UniformStrategy implements QuantizationStrategy {
    * Parameters.
    *
    * @param weightBits weight bits of every counted layer (1..16)
-   * @param activationBits activation bits recorded in the scheme (0 = not quantized)
+   * @param activationBits activation bits of the scheme's counted layers (0 = keep the model's graph activations;
+   *     applied as docs/algorithm.md section 4.1 says)
    * @param mode {@code qat} (the harness finetunes) or {@code ptq} (no finetuning)
    * @param overrides per-layer overrides, applied in order (a later override wins where patterns overlap)
    * @param calibration {@code max} ({@code s = max|W|}) or {@code mse} (per-layer clip minimizing the weight error)

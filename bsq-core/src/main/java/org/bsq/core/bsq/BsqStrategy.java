@@ -113,8 +113,9 @@ public final class BsqStrategy implements QuantizationStrategy {
    * @param clampMode {@value #CLAMP_BIT_PLANES} (default) or {@value #CLAMP_REFERENCE_COMPATIBLE}
    * @param resetAllOptimizerState reset every parameter's momentum at each adjustment, as the reference re-creates its
    *     optimizer (true); false resets only the layers whose precision changed
-   * @param activationBits activation bits recorded in the scheme (0 = not quantized, or 1..16; paper 4). The
-   *     activation quantizers themselves are part of the model's graph.
+   * @param activationBits activation bits of the scheme's converted layers (paper 4, the model's {@code actBits}).
+   *     The harness applies them to the ReLU6-family activation nodes feeding those layers (docs/algorithm.md 4.1):
+   *     0 and the model's {@code actBits} keep the graph's activations, 1..16 quantize, 32 is unquantized ReLU6.
    * @param evaluateEvery evaluate on the validation split after every this many epochs (0: never, the default)
    * @param checkpointEverySteps also checkpoint every this many optimizer steps (0: after each epoch only)
    */

@@ -1,5 +1,6 @@
 package org.bsq.core.finetune;
 
+import org.bsq.core.engine.ActivationSites;
 import org.bsq.core.engine.Model;
 import org.bsq.core.engine.WeightSource;
 import org.bsq.core.graph.LayerInfo;
@@ -15,6 +16,11 @@ import org.bsq.core.quant.QuantizationScheme;
  * ({@link NormalizedWeights}, e.g. BSQ's bit planes) and otherwise from its float weights ({@code s = max|W|}); layers at
  * full precision keep (or get back) their float weights. The float weight tensors of quantized layers become
  * non-trainable buffers, so the optimizer neither decays nor moves them.
+ *
+ * <p>Then the scheme's activation bits are applied through {@link ActivationSites}: every ReLU6-family activation node
+ * that feeds a weight layer computes what its layers' activation bits say (0 bits: the graph's spec, 32: ReLU6,
+ * 1..16: ReLU6 or PACT with the quantizer); the model's {@code actBits} recorded in every layer leaves the graph as
+ * built.
  */
 public final class SchemeInstaller {
   private SchemeInstaller() {}
@@ -22,6 +28,8 @@ public final class SchemeInstaller {
   public static void install(Model model, QuantizationScheme scheme) {
     LayerInventory inventory = LayerInventory.of(model.graph());
     scheme.checkAgainst(inventory);
+    ActivationSites sites = ActivationSites.of(model.graph());
+    sites.specs(scheme, inventory); // fails on conflicting activation bits before anything changes
     for (LayerInfo l : inventory) {
       LayerPrecision p = scheme.get(l.name());
       String weightName = l.name() + ".weight";
@@ -54,5 +62,6 @@ public final class SchemeInstaller {
       }
       model.setWeightSource(l.name(), new FixedPrecisionWeightSource(model.parameters(), l.name(), p.weightBits()));
     }
+    sites.apply(model, scheme, inventory);
   }
 }

@@ -60,6 +60,34 @@ public final class TinyNets {
     return b.build();
   }
 
+  /**
+   * A ResNet-8-like net with the CIFAR ResNets' naming on a 3x8x8 input: stem conv "conv1", bn "bn1", RELU "relu";
+   * three stages of one BasicBlock each ({@code layerS.0.conv1/bn1/act1/conv2/bn2/act2}, widths 4, 6, 8, stride 2 in
+   * stages 2 and 3 with projection shortcuts {@code layerS.0.downsample.0/1}), {@code blockAct} after bn1 and after
+   * the add of every block; global average pool and linear "fc".
+   */
+  public static Graph resnetLikeGraph(ActivationSpec blockAct) {
+    GraphBuilder b = new GraphBuilder("tiny-resnet", 3, 8, 8);
+    int x = b.activation("relu", b.batchNorm("bn1", b.conv("conv1", b.input(), 4, 3, 1, 1)), ActivationSpec.relu());
+    int channels = 4;
+    int[] widths = {4, 6, 8};
+    for (int stage = 0; stage < 3; stage++) {
+      int stride = stage > 0 ? 2 : 1;
+      String p = "layer" + (stage + 1) + ".0";
+      int y = b.conv(p + ".conv1", x, widths[stage], 3, stride, 1);
+      y = b.activation(p + ".act1", b.batchNorm(p + ".bn1", y), blockAct);
+      y = b.batchNorm(p + ".bn2", b.conv(p + ".conv2", y, widths[stage], 3, 1, 1));
+      int shortcut = x;
+      if (stride != 1 || channels != widths[stage]) {
+        shortcut = b.batchNorm(p + ".downsample.1", b.conv(p + ".downsample.0", x, widths[stage], 1, stride, 0));
+      }
+      x = b.activation(p + ".act2", b.add(y, shortcut), blockAct);
+      channels = widths[stage];
+    }
+    b.linear("fc", b.globalAvgPool(x), CLASSES);
+    return b.build();
+  }
+
   /** A model of {@code graph} with freshly allocated parameters filled by {@link #randomize(Model, long)}. */
   public static Model randomModel(Graph graph, long seed) {
     Model model = Model.withZeroParameters(graph);

@@ -58,6 +58,9 @@ import org.bytedeco.javacpp.Pointer;
  * primitive that writes a gradient writes it in place, later ones write to a scratch buffer that a reorder with a
  * sum post-op adds in; pass-through contributions (the residual add, the Java ops, the logits) are deferred copies,
  * and a node whose only contribution is such a copy in the same layout aliases the source buffer instead.
+ *
+ * <p>Activation nodes of the ReLU6 family compute {@link Model#activationSpec} of the current forward pass (RELU6,
+ * RELU6_QUANT or PACT_QUANT, chosen at run time); plain ReLU nodes stay ReLU.
  */
 final class OneDnnNetwork implements CompiledNetwork {
   private final Model model;
@@ -155,7 +158,7 @@ final class OneDnnNetwork implements CompiledNetwork {
     } else if (op instanceof Op.BatchNorm b) {
       return new BatchNorm(i, b);
     } else if (op instanceof Op.Activation a) {
-      return a.spec().kind() == ActivationSpec.Kind.PACT_QUANT ? new PactQuant(i, a) : new Eltwise(i, a);
+      return a.spec().kind() == ActivationSpec.Kind.RELU ? new Relu(i, a) : new Relu6Family(i, a);
     } else if (op instanceof Op.Add a) {
       return new Add(i, a);
     } else if (op instanceof Op.GlobalAvgPool p) {
@@ -650,66 +653,30 @@ final class OneDnnNetwork implements CompiledNetwork {
     }
   }
 
-  /**
-   * ReLU and ReLU6 as oneDNN eltwise primitives, and RELU6_QUANT: the same clip_v2 backward (where 0 < x < 6, on the
-   * native buffers; the quantizer is straight-through) with a Java forward over a heap copy of the input
-   * ({@link QuantKernels#relu6}, which also gives {@code S = max |y|}, then {@link QuantKernels#quantizeNonNegative}).
-   * Tried and dropped for that forward: see docs/decisions/0001 (the whole quantizer as oneDNN primitives needs true
-   * divisions and reference-only binary post-ops; streaming, two Java threads and a pooled maximum were no faster).
-   */
-  private final class Eltwise implements Kernel {
+  /** Plain ReLU as a oneDNN eltwise primitive, forward and backward. */
+  private final class Relu implements Kernel {
     private final int node;
     private final int in;
-    private final algorithm alg;
-    private final float beta;
     private final eltwise_forward.primitive_desc fpd;
     private final Runnable fwd;
 
-    /** Bits of the RELU6_QUANT forward (0: the oneDNN forward). */
-    private final int quantBits;
-    private final int size;
-    private final FloatPointer xPtr;
-    private final FloatPointer yPtr;
-
-    Eltwise(int node, Op.Activation op) {
+    Relu(int node, Op.Activation op) {
       this.node = node;
       this.in = op.input();
-      this.quantBits = op.spec().kind() == ActivationSpec.Kind.RELU6_QUANT ? op.spec().bits() : 0;
-      if (op.spec().kind() == ActivationSpec.Kind.RELU) {
-        alg = algorithm.eltwise_relu;
-        beta = 0f;
-      } else {
-        alg = algorithm.eltwise_clip_v2; // gradient where 0 < x < 6, like PyTorch's ReLU6 / hardtanh
-        beta = 6f;
-      }
-      fpd = keep(new eltwise_forward.primitive_desc(keep(new eltwise_forward.desc(prop_kind.forward_training, alg,
-          desc[in], 0f, beta)), eng));
+      fpd = keep(new eltwise_forward.primitive_desc(keep(new eltwise_forward.desc(prop_kind.forward_training,
+          algorithm.eltwise_relu, desc[in], 0f, 0f)), eng));
       desc[node] = keep(fpd.dst_desc());
       out[node] = newMemory(desc[node]);
       fwd = exec(new eltwise_forward(fpd), args(DNNL_ARG_SRC, out[in], DNNL_ARG_DST, out[node]));
-      size = floatCount(desc[node]);
-      xPtr = quantBits == 0 ? null : floats(out[in]);
-      yPtr = quantBits == 0 ? null : floats(out[node]);
     }
 
     @Override
-    public void forward(boolean training) {
-      if (quantBits == 0) {
-        fwd.run();
-        return;
-      }
-      float[] x = stageA(size);
-      float[] y = stageB(size);
-      xPtr.get(x, 0, size);
-      float max = QuantKernels.relu6(x, y, size);
-      QuantKernels.quantizeNonNegative(y, size, max, quantBits);
-      yPtr.put(y, 0, size);
-    }
+    public void forward(boolean training) { fwd.run(); }
 
     @Override
     public void planBackward() {
       eltwise_backward.primitive_desc bpd = keep(new eltwise_backward.primitive_desc(keep(new eltwise_backward.desc(
-          alg, desc[node], desc[in], 0f, beta)), eng, fpd));
+          algorithm.eltwise_relu, desc[node], desc[in], 0f, 0f)), eng, fpd));
       Target t = writeTarget(in);
       backwardSteps.add(exec(new eltwise_backward(bpd), args(DNNL_ARG_SRC, out[in], DNNL_ARG_DIFF_DST, grad[node],
           DNNL_ARG_DIFF_SRC, t.mem())));
@@ -717,22 +684,46 @@ final class OneDnnNetwork implements CompiledNetwork {
     }
   }
 
-  /** PACT_QUANT: Java loops over heap copies of the native buffers (layout-agnostic). */
-  private final class PactQuant implements Kernel {
+  /**
+   * A node of the ReLU6 family, which computes what {@link Model#activationSpec} says at each forward pass (so a
+   * node can switch among these without recompiling; the backward follows the spec of the last forward pass, which
+   * backward requires to be a training pass):
+   * <ul>
+   *   <li>RELU6: the oneDNN clip_v2 eltwise primitive (gradient where 0 < x < 6, like PyTorch's ReLU6 / hardtanh),
+   *   forward and backward;</li>
+   *   <li>RELU6_QUANT: a Java forward over a heap copy of the input ({@link QuantKernels#relu6}, which also gives
+   *   {@code S = max |y|}, then {@link QuantKernels#quantizeNonNegative}) and the clip_v2 backward on the native
+   *   buffers (the quantizer is straight-through). Tried and dropped for that forward: see docs/decisions/0001 (the
+   *   whole quantizer as oneDNN primitives needs true divisions and reference-only binary post-ops; streaming, two
+   *   Java threads and a pooled maximum were no faster);</li>
+   *   <li>PACT_QUANT: Java loops over heap copies of the native buffers (layout-agnostic), reading the clip
+   *   {@code <node>.alpha} from the store at each forward pass and adding dL/dalpha to its gradient.</li>
+   * </ul>
+   */
+  private final class Relu6Family implements Kernel {
     private final int node;
     private final int in;
-    private final Op.Activation op;
+    private final String name;
+    private final String alphaName;
+    private final eltwise_forward.primitive_desc fpd;
+    private final Runnable fwd;
     private final int size;
     private final FloatPointer xPtr;
     private final FloatPointer yPtr;
+    /** The spec of the last forward pass, and PACT's clip then. */
+    private ActivationSpec used;
     private float alphaUsed;
 
-    PactQuant(int node, Op.Activation op) {
+    Relu6Family(int node, Op.Activation op) {
       this.node = node;
-      this.op = op;
       this.in = op.input();
-      desc[node] = desc[in];
+      this.name = op.name();
+      this.alphaName = op.name() + ".alpha";
+      fpd = keep(new eltwise_forward.primitive_desc(keep(new eltwise_forward.desc(prop_kind.forward_training,
+          algorithm.eltwise_clip_v2, desc[in], 0f, 6f)), eng));
+      desc[node] = keep(fpd.dst_desc());
       out[node] = newMemory(desc[node]);
+      fwd = exec(new eltwise_forward(fpd), args(DNNL_ARG_SRC, out[in], DNNL_ARG_DST, out[node]));
       size = floatCount(desc[node]);
       xPtr = floats(out[in]);
       yPtr = floats(out[node]);
@@ -740,27 +731,52 @@ final class OneDnnNetwork implements CompiledNetwork {
 
     @Override
     public void forward(boolean training) {
-      float[] x = stageA(size);
-      float[] y = stageB(size);
-      xPtr.get(x, 0, size);
-      alphaUsed = param(op.name() + ".alpha").value()[0];
-      float max = QuantKernels.pact(x, y, size, alphaUsed);
-      QuantKernels.quantizeNonNegative(y, size, max, op.spec().bits());
-      yPtr.put(y, 0, size);
+      ActivationSpec spec = model.activationSpec(name);
+      used = spec;
+      switch (spec.kind()) {
+        case RELU6 -> fwd.run();
+        case RELU6_QUANT -> {
+          float[] x = stageA(size);
+          float[] y = stageB(size);
+          xPtr.get(x, 0, size);
+          float max = QuantKernels.relu6(x, y, size);
+          QuantKernels.quantizeNonNegative(y, size, max, spec.bits());
+          yPtr.put(y, 0, size);
+        }
+        case PACT_QUANT -> {
+          float[] x = stageA(size);
+          float[] y = stageB(size);
+          xPtr.get(x, 0, size);
+          alphaUsed = param(alphaName).value()[0];
+          float max = QuantKernels.pact(x, y, size, alphaUsed);
+          QuantKernels.quantizeNonNegative(y, size, max, spec.bits());
+          yPtr.put(y, 0, size);
+        }
+        default -> throw new IllegalStateException("activation node '" + name + "' of the ReLU6 family cannot compute "
+            + spec);
+      }
     }
 
     @Override
     public void planBackward() {
+      eltwise_backward.primitive_desc bpd = keep(new eltwise_backward.primitive_desc(keep(new eltwise_backward.desc(
+          algorithm.eltwise_clip_v2, desc[node], desc[in], 0f, 6f)), eng, fpd));
       Target t = writeTarget(in);
+      Runnable clipBackward = exec(new eltwise_backward(bpd), args(DNNL_ARG_SRC, out[in], DNNL_ARG_DIFF_DST,
+          grad[node], DNNL_ARG_DIFF_SRC, t.mem()));
       FloatPointer gPtr = floats(grad[node]);
       FloatPointer dxPtr = floats(t.mem());
       backwardSteps.add(() -> {
+        if (used.kind() != ActivationSpec.Kind.PACT_QUANT) {
+          clipBackward.run();
+          return;
+        }
         float[] x = stageA(size);
         float[] g = stageB(size);
         xPtr.get(x, 0, size);
         gPtr.get(g, 0, size);
         double dAlpha = QuantKernels.pactBackward(x, g, size, alphaUsed);
-        param(op.name() + ".alpha").grad()[0] += (float) dAlpha;
+        param(alphaName).grad()[0] += (float) dAlpha;
         dxPtr.put(g, 0, size);
       });
       t.addTo(backwardSteps);

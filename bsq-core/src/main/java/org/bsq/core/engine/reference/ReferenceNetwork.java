@@ -509,29 +509,34 @@ final class ReferenceNetwork implements CompiledNetwork {
     }
   }
 
+  /**
+   * An activation node: computes {@link Model#activationSpec} of the node at each forward pass (so ReLU6-family
+   * nodes can switch spec without recompiling); the backward follows the spec (and PACT clip) of the last forward
+   * pass, which backward requires to be a training pass.
+   */
   private final class Activation implements Kernel {
     private final int node;
     private final int in;
-    private final ActivationSpec spec;
     private final String alphaName;
     private final String name;
     private MaskPin[] pins = new MaskPin[0];
+    private ActivationSpec used;
+    private float alphaUsed;
 
     Activation(int node, Op.Activation op) {
       this.node = node;
       this.in = op.input();
-      this.spec = op.spec();
       this.name = op.name();
-      this.alphaName = spec.hasAlpha() ? op.name() + ".alpha" : null;
-    }
-
-    private float alpha() {
-      return alphaName == null ? 0f : store().get(alphaName).value()[0];
+      this.alphaName = op.name() + ".alpha";
+      this.used = model.activationSpec(op.name());
     }
 
     @Override
     public void forward(boolean training) {
-      ActivationKernels.forward(spec, alpha(), out[in], out[node], out[node].length);
+      ActivationSpec spec = model.activationSpec(name);
+      used = spec;
+      alphaUsed = spec.hasAlpha() ? store().get(alphaName).value()[0] : 0f;
+      ActivationKernels.forward(spec, alphaUsed, out[in], out[node], out[node].length);
     }
 
     void pin(List<MaskPin> list) {
@@ -539,9 +544,9 @@ final class ReferenceNetwork implements CompiledNetwork {
         throw new IllegalArgumentException("mask pins need an activation whose input has a gradient, " + name
             + " reads the network input");
       }
-      if (spec.kind() == ActivationSpec.Kind.PACT_QUANT) {
+      if (used.kind() == ActivationSpec.Kind.PACT_QUANT) {
         throw new IllegalArgumentException("mask pins need a clipping activation (relu, relu6, relu6 quantizer), "
-            + name + " was " + spec.kind());
+            + name + " was " + used.kind());
       }
       for (MaskPin p : list) {
         if (p.index() >= out[in].length) {
@@ -554,13 +559,18 @@ final class ReferenceNetwork implements CompiledNetwork {
 
     @Override
     public void backward() {
+      ActivationSpec spec = used;
+      if (pins.length > 0 && spec.kind() == ActivationSpec.Kind.PACT_QUANT) {
+        throw new IllegalStateException("mask pins need a clipping activation (relu, relu6, relu6 quantizer), "
+            + name + " computed " + spec + " in the last forward pass");
+      }
       float[] gradIn = grad[in];
       float[] pinned = pins.length == 0 ? null : new float[pins.length];
       for (int k = 0; pinned != null && k < pins.length; k++) {
         pinned[k] = gradIn[pins[k].index()];
       }
-      double dAlpha = ActivationKernels.backward(spec, alpha(), out[in], grad[node], gradIn, out[node].length);
-      if (alphaName != null) {
+      double dAlpha = ActivationKernels.backward(spec, alphaUsed, out[in], grad[node], gradIn, out[node].length);
+      if (spec.hasAlpha()) {
         store().get(alphaName).grad()[0] += (float) dAlpha;
       }
       for (int k = 0; pinned != null && k < pins.length; k++) {
