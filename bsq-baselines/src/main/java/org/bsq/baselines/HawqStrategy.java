@@ -72,7 +72,8 @@ public final class HawqStrategy implements QuantizationStrategy {
    * @param budget the cost budget on the run's objective: {@code {ratio: r}} (of the w8/a8 cost) or
    *     {@code {value: v}} (in the objective's unit)
    * @param weightBitChoices the weight bits a counted layer may get (each in [1, 16])
-   * @param activationBits activation bits recorded for every counted layer (0 = not quantized, the float model's)
+   * @param activationBits input activation bits of every counted layer (0 = keep the model's own; docs/algorithm.md
+   *     section 4.1)
    * @param hutchinsonSamples the most Rademacher probes (default 100, PyHessian's; on ResNet-20 with two batches of 128
    *     a Gauss-Newton probe costs about 2.9 CPU-seconds, so 100 probes take about 2.5 minutes on two cores)
    * @param tolerance early stop: every layer's running mean moved by at most this fraction over each of the last

@@ -60,7 +60,7 @@ public final class RandomSearchStrategy implements QuantizationStrategy {
    * @param budget the cost budget on the run's objective ({@code ratio} of the w8/a8 cost, or a {@code value})
    * @param minWeightBits the lowest weight bits a counted layer can draw (1..16)
    * @param maxWeightBits the highest weight bits a counted layer can draw (min..16)
-   * @param activationBits fixed activation bits of every counted layer (0 = not quantized, the model's own)
+   * @param activationBits fixed input activation bits of every counted layer (0 = keep the model's own)
    * @param minActivationBits the lowest activation bits drawn (0 with {@code maxActivationBits} 0: not searched)
    * @param maxActivationBits the highest activation bits drawn (0: not searched)
    * @param candidates how candidates are evaluated ({@code samples}, {@code finetuneBatches}, ...), as the searches

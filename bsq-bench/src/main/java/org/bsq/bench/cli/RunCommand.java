@@ -136,9 +136,19 @@ final class RunCommand implements Callable<Integer> {
     out.println();
     out.printf("Run report: strategy %s%n", r.strategy());
     out.printf("  %-24s %6s %6s %9s%n", "layer", "w bits", "a bits", "params");
+    boolean unapplied = false;
     for (RunRecord.Layer l : r.scheme().layers()) {
+      boolean recordedOnly = l.activationBits() > 0 && l.activationBits() < 32 && l.activationNode() == null
+          && r.formatVersion() >= 2 && r.scheme().layers().stream().anyMatch(x -> x.activationNode() != null);
+      unapplied |= recordedOnly;
+      String a = l.activationBits() == 0 ? "-" : l.activationBits() == 32 ? "fp32" : l.activationBits()
+          + (recordedOnly ? "*" : "");
       out.printf("  %-24s %6s %6s %9d%s%n", l.name(), l.weightBits() == 32 ? "fp32" : String.valueOf(l.weightBits()),
-          l.activationBits() == 0 ? "-" : String.valueOf(l.activationBits()), l.params(), l.counted() ? "" : "  (not counted)");
+          a, l.params(), l.counted() ? "" : "  (not counted)");
+    }
+    if (unapplied) {
+      out.println("  * recorded and priced, but the layer's input is not a quantizable activation (the image, a plain "
+          + "ReLU or pooled features)");
     }
     out.printf("  average weight bits %.3f; compression %.2fx (paper: counted layers) / %.2fx (whole model)%n",
         r.avgBits(), r.compression().paper(), r.compression().wholeModel());

@@ -119,7 +119,8 @@ public final class Harness {
       phase[0] = "evaluation";
       EvaluationResult before = Evaluator.evaluate(e.context().backend(), model, e.test());
       evalSeconds += before.seconds();
-      phaseResult = new StrategyPhase(layers(outcome.scheme(), inventory), outcome.trajectory(),
+      phaseResult = new StrategyPhase(layers(outcome.scheme(), inventory,
+          org.bsq.core.engine.ActivationSites.of(model.graph())), outcome.trajectory(),
           Json.files().valueToTree(outcome.details()), outcome.weightPlaneNonZero(), floatEval.top1(), before.top1(),
           strategySeconds, outcome.finetune(), e.context().searchLog().steps());
       Checkpoint.ofParameters(model.parameters()).write(snapshot);
@@ -227,12 +228,13 @@ public final class Harness {
     drop.forEach(model.parameters()::remove);
   }
 
-  static List<RunRecord.Layer> layers(QuantizationScheme scheme, LayerInventory inventory) {
+  static List<RunRecord.Layer> layers(QuantizationScheme scheme, LayerInventory inventory,
+                                      org.bsq.core.engine.ActivationSites sites) {
     List<RunRecord.Layer> out = new ArrayList<>();
     for (LayerInfo l : inventory) {
       LayerPrecision p = scheme.get(l.name());
       out.add(new RunRecord.Layer(l.name(), p.weightBits(), p.activationBits(), l.paramCount(),
-          !l.projectionShortcut()));
+          !l.projectionShortcut(), sites.siteOf(l.name()).orElse(null)));
     }
     return out;
   }

@@ -100,11 +100,21 @@ public record RunRecord(int formatVersion, String status, Failure error, String 
    * One weight layer.
    *
    * @param weightBits 0 for a pruned layer, 32 for full precision
-   * @param activationBits bits of the layer's input activations (0 = not quantized)
+   * @param activationBits bits of the layer's input activations (0 = the model's own activation; docs/algorithm.md
+   *     section 4.1)
    * @param params weights plus biases
    * @param counted whether the paper metric counts it (projection shortcuts are not counted)
+   * @param activationNode the activation node whose quantizer the layer's activation bits set, or null where they
+   *     cannot take effect (the image input, a plain ReLU, pooled features): there the bits are recorded and priced
+   *     but the layer reads what the model computes
    */
-  public record Layer(String name, int weightBits, int activationBits, long params, boolean counted) {}
+  public record Layer(String name, int weightBits, int activationBits, long params, boolean counted,
+                      String activationNode) {
+    /** A layer without the activation node (records written before it was recorded, tests). */
+    public Layer(String name, int weightBits, int activationBits, long params, boolean counted) {
+      this(name, weightBits, activationBits, params, counted, null);
+    }
+  }
 
   /**
    * @param top1Float test top-1 of the model before the strategy ran (the full-precision starting point)
