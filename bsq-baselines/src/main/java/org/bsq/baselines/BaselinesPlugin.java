@@ -8,5 +8,6 @@ public final class BaselinesPlugin extends StrategyPlugin {
   protected void configureStrategies() {
     bindStrategy(UniformStrategy.NAME, UniformStrategy.class);
     bindStrategy(FixedSchemeStrategy.NAME, FixedSchemeStrategy.class);
+    bindStrategy(org.bsq.baselines.haq.HaqStrategy.NAME, org.bsq.baselines.haq.HaqStrategy.class);
   }
 }

@@ -1,2 +1,3 @@
-/** Baseline strategies behind the {@link org.bsq.core.strategy.QuantizationStrategy} SPI: {@code uniform}, {@code scheme}. */
+/** Baseline strategies behind the {@link org.bsq.core.strategy.QuantizationStrategy} SPI: {@code uniform}, {@code scheme}, and
+ * {@code haq} (in {@link org.bsq.baselines.haq}). */
 package org.bsq.baselines;
