@@ -22,6 +22,12 @@ public record CandidateSettings(int samples, int finetuneBatches, double finetun
 
   @Override
   public void validate(List<String> problems) {
+    check(samples, finetuneBatches, finetuneLearningRate, batchSize, problems);
+  }
+
+  // Static: a compact constructor runs before the fields are assigned, so validate() would read zeros there.
+  private static void check(int samples, int finetuneBatches, double finetuneLearningRate, int batchSize,
+                            List<String> problems) {
     if (samples < 0) {
       problems.add("samples: must be >= 0 (0 = the whole validation split), was " + samples);
     }
@@ -38,7 +44,7 @@ public record CandidateSettings(int samples, int finetuneBatches, double finetun
 
   public CandidateSettings {
     List<String> problems = new java.util.ArrayList<>();
-    validate(problems);
+    check(samples, finetuneBatches, finetuneLearningRate, batchSize, problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("candidate settings: " + String.join("; ", problems));
     }
