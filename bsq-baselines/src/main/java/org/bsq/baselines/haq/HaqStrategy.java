@@ -68,10 +68,8 @@ public final class HaqStrategy implements QuantizationStrategy {
 
     @Override
     public void validate(List<String> problems) {
-      if (budget == null) {
+      if (budget == null) { // CostBudget checks its own values when bound
         problems.add("budget: must be given");
-      } else {
-        budget.validate(problems);
       }
       if (activationBits < 0 || activationBits > 16) {
         problems.add("activationBits: must be in [0, 16], was " + activationBits);
