@@ -74,7 +74,12 @@ public final class HaqSearch {
       }
       QuantizationScheme scheme = env.scheme();
       double cost = env.cost();
-      double accuracy = evaluation.accuracy(scheme, cost, reward);
+      double accuracy;
+      try {
+        accuracy = evaluation.accuracy(scheme, cost, reward);
+      } catch (org.bsq.core.search.BudgetExhaustedException e) {
+        break; // the time budget ran out during the episode's steps
+      }
       double r = reward.applyAsDouble(accuracy);
       rewards.add(r);
       long t0 = System.nanoTime();

@@ -29,8 +29,9 @@ public final class HaqStrategy implements QuantizationStrategy {
   /**
    * Parameters (defaults from mit-han-lab/haq).
    *
-   * @param budget the cost budget on the run's objective: a ratio of the w8/a8 cost ({@code preserve_ratio} with
-   *     {@code --float_bit 8}) or an absolute value
+   * @param budget the cost budget on the run's objective: a ratio of the w8/a8 cost (default 0.556, the search
+   *     script's {@code --preserve_ratio 0.556} with {@code --float_bit 8}) or an absolute value (then write
+   *     {@code ratio: 0}, as the default ratio is merged in)
    * @param weightOnly one action per layer (weight bits; {@code quantize_env.py}); otherwise weight and activation
    *     bits ({@code linear_quantize_env.py})
    * @param activationBits activation bits of every counted layer in weight-only mode (0 = the model's own)
@@ -62,7 +63,7 @@ public final class HaqStrategy implements QuantizationStrategy {
                            double movingAverageAlpha, double rewardScale, CandidateSettings candidates)
       implements Validated {
     public static Parameters defaults() {
-      return new Parameters(CostBudget.defaults(), false, 0, 2, 8, null, 600, 20, 300, 300, 1e-4, 1e-3, 1.0, 64, 128,
+      return new Parameters(new CostBudget(0.556, 0), false, 0, 2, 8, null, 600, 20, 300, 300, 1e-4, 1e-3, 1.0, 64, 128,
           0.01, 0.5, 0.99, 1, 0.5, 0.1, CandidateSettings.defaults());
     }
 

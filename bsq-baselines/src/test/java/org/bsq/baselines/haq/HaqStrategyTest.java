@@ -93,6 +93,15 @@ class HaqStrategyTest extends StrategyContract {
   }
 
   @Test
+  void differentSeedsCanGiveDifferentSchemes(@TempDir Path dir) {
+    java.util.Set<org.bsq.core.quant.QuantizationScheme> schemes = new java.util.HashSet<>();
+    for (long seed = 1; seed <= 4; seed++) {
+      schemes.add(strategy().run(with(context(seed, dir), parameters(), new Budget(1, 3, 0))).scheme());
+    }
+    assertTrue(schemes.size() > 1, schemes.toString());
+  }
+
+  @Test
   void defaultsAreTheReferences() {
     HaqStrategy.Parameters d = ConfigBinder.bind(JSON.createObjectNode(), HaqStrategy.Parameters.class,
         "strategy.params");
