@@ -130,6 +130,17 @@ public final class HaqStrategy implements QuantizationStrategy {
     }
   }
 
+  /** One line for the strategy list (an override of {@code QuantizationStrategy.summary()} on newer bases). */
+  public String summary() {
+    return "DDPG agent picks per-layer weight/activation bits under a cost budget (HAQ's final-action wall), rewarded by "
+        + "validation accuracy";
+  }
+
+  /** The paper (an override of {@code QuantizationStrategy.paper()} on newer bases). */
+  public String paper() {
+    return "Wang, Liu, Lin, Lin, Han: HAQ: Hardware-Aware Automated Quantization with Mixed Precision, CVPR 2019";
+  }
+
   @Override
   public Class<Parameters> parametersType() {
     return Parameters.class;
