@@ -10,5 +10,6 @@ public final class BaselinesPlugin extends StrategyPlugin {
     bindStrategy(FixedSchemeStrategy.NAME, FixedSchemeStrategy.class);
     bindStrategy(RandomSearchStrategy.NAME, RandomSearchStrategy.class);
     bindStrategy(HawqStrategy.NAME, HawqStrategy.class);
+    bindStrategy(org.bsq.baselines.haq.HaqStrategy.NAME, org.bsq.baselines.haq.HaqStrategy.class);
   }
 }
