@@ -30,8 +30,7 @@ public final class HaqStrategy implements QuantizationStrategy {
    * Parameters (defaults from mit-han-lab/haq).
    *
    * @param budget the cost budget on the run's objective: a ratio of the w8/a8 cost (default 0.556, the search
-   *     script's {@code --preserve_ratio 0.556} with {@code --float_bit 8}) or an absolute value (then write
-   *     {@code ratio: 0}, as the default ratio is merged in)
+   *     script's {@code --preserve_ratio 0.556} with {@code --float_bit 8}) or an absolute {@code value}
    * @param weightOnly one action per layer (weight bits; {@code quantize_env.py}); otherwise weight and activation
    *     bits ({@code linear_quantize_env.py})
    * @param activationBits activation bits of every counted layer in weight-only mode (0 = the model's own)
@@ -130,13 +129,13 @@ public final class HaqStrategy implements QuantizationStrategy {
     }
   }
 
-  /** One line for the strategy list (an override of {@code QuantizationStrategy.summary()} on newer bases). */
+  @Override
   public String summary() {
     return "DDPG agent picks per-layer weight/activation bits under a cost budget (HAQ's final-action wall), rewarded by "
         + "validation accuracy";
   }
 
-  /** The paper (an override of {@code QuantizationStrategy.paper()} on newer bases). */
+  @Override
   public String paper() {
     return "Wang, Liu, Lin, Lin, Han: HAQ: Hardware-Aware Automated Quantization with Mixed Precision, CVPR 2019";
   }

@@ -28,6 +28,11 @@ class HaqStrategyTest extends StrategyContract {
   @Override
   protected String registeredName() { return "haq"; }
 
+  @Override
+  protected boolean searches() {
+    return true;
+  }
+
   /** Tiny agent: 2 warm-up episodes, then DDPG updates in episodes 3..5. */
   @Override
   protected JsonNode parameters() {

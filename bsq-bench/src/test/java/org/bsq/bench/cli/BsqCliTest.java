@@ -198,7 +198,7 @@ class BsqCliTest {
     Result unknown = run("run", Path.of("..", "configs", "embedded-uniform4.yaml").toString(), "--set",
         "strategy.name=magic", "--out", tmp.resolve("o2").toString());
     assertEquals(2, unknown.code(), unknown.err());
-    assertTrue(unknown.err().contains("unknown strategy 'magic'; known: [bsq, random, scheme, uniform]"), unknown.err());
+    assertTrue(unknown.err().contains("unknown strategy 'magic'; known: [bsq, haq, hawq, random, scheme, uniform]"), unknown.err());
   }
 
   @Test

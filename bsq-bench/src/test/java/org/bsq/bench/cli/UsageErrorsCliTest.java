@@ -63,7 +63,7 @@ class UsageErrorsCliTest {
     Path unknown = Files.writeString(tmp.resolve("x.yaml"), "strategy:\n  name: magic\n");
     Result u = run("run", unknown.toString(), "--out", tmp.resolve("out").toString());
     assertEquals(2, u.code(), u.err());
-    assertTrue(u.err().contains("strategy.name: unknown strategy 'magic'; known: [bsq, random, scheme, uniform] "
+    assertTrue(u.err().contains("strategy.name: unknown strategy 'magic'; known: [bsq, haq, hawq, random, scheme, uniform] "
         + "(line 2, column 3)"), u.err());
     assertFalse(Files.exists(tmp.resolve("out")));
   }
