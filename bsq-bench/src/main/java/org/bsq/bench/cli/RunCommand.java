@@ -156,7 +156,10 @@ final class RunCommand implements Callable<Integer> {
             + "finetuning (top-5 %.2f %%, %d images)%n", 100 * r.metrics().top1Float(),
         100 * r.metrics().top1BeforeFinetune(), 100 * r.metrics().top1(), 100 * r.metrics().top5(),
         r.metrics().testSamples());
-    if (r.metrics().top1Validation() != null) {
+    if (r.metrics().top1Validation() != null && Harness.NO_FINETUNING.equals(r.trajectory().finetuneEvaluatedOn())) {
+      out.printf("  validation top-1: %.2f %% (%d held-out training images; no finetuning)%n",
+          100 * r.metrics().top1Validation(), r.metrics().validationSamples());
+    } else if (r.metrics().top1Validation() != null) {
       out.printf("  validation top-1 after finetuning: %.2f %% (%d held-out training images; finetuning evaluated on "
           + "%s)%n", 100 * r.metrics().top1Validation(), r.metrics().validationSamples(),
           r.trajectory().finetuneEvaluatedOn());
@@ -167,7 +170,7 @@ final class RunCommand implements Callable<Integer> {
           r.budget() != null && r.budget().evaluations() > 0 ? " (budget " + r.budget().evaluations() + ")" : "",
           last.bestReward(), last.bestCost());
     }
-    if ("none".equals(r.trajectory().finetuneEvaluatedOn())) {
+    if (Harness.NO_FINETUNING.equals(r.trajectory().finetuneEvaluatedOn())) {
       out.println("  no finetuning: the strategy asked for post-training quantization");
     }
     r.cost().forEach((name, c) -> {
