@@ -42,6 +42,12 @@ import org.nd4j.linalg.learning.config.Adam;
  */
 public final class DdpgAgent {
   /**
+   * The networks' floating-point type: float32, as the reference's PyTorch networks (an update of the default
+   * networks took a median 22.9 ms against 30.0 ms in float64 on a 2-core AMD EPYC, docs/strategies/haq.md).
+   */
+  static final DataType NETWORK_TYPE = DataType.FLOAT;
+
+  /**
    * The agent's hyper-parameters.
    *
    * @param states state size
@@ -97,7 +103,7 @@ public final class DdpgAgent {
   private MultiLayerNetwork network(int in, double learningRate, Activation out, SplittableRandom seeds) {
     MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
         .seed(seeds.nextLong())
-        .dataType(DataType.DOUBLE)
+        .dataType(NETWORK_TYPE)
         .updater(new Adam(learningRate))
         .weightInit(WeightInit.UNIFORM) // U(-1/sqrt(fanIn), 1/sqrt(fanIn)), as nn.Linear's weights
         .trainingWorkspaceMode(WorkspaceMode.NONE)
@@ -120,7 +126,7 @@ public final class DdpgAgent {
       for (int i = 0; i < values.length; i++) {
         values[i] = (2 * biases.nextDouble() - 1) * bound;
       }
-      b.assign(Nd4j.create(values, b.shape()));
+      b.assign(Nd4j.create(values, b.shape()).castTo(NETWORK_TYPE));
     }
     return net;
   }
@@ -186,13 +192,13 @@ public final class DdpgAgent {
       notTerminal[i][0] = batch.terminals()[i] ? 0 : 1;
       a[i][0] = batch.actions()[i];
     }
-    INDArray s0 = Nd4j.create(batch.states());
-    INDArray s1 = Nd4j.create(batch.nextStates());
+    INDArray s0 = matrix(batch.states());
+    INDArray s1 = matrix(batch.nextStates());
     INDArray nextQ = criticTarget.output(Nd4j.hstack(s1, actorTarget.output(s1, false)), false);
-    INDArray target = Nd4j.create(r).addi(Nd4j.create(notTerminal).muli(nextQ).muli(settings.discount()));
+    INDArray target = matrix(r).addi(matrix(notTerminal).muli(nextQ).muli(settings.discount()));
 
     // Critic: MSE(Q(s, a), target)
-    INDArray q = forward(critic, Nd4j.hstack(s0, Nd4j.create(a)));
+    INDArray q = forward(critic, Nd4j.hstack(s0, matrix(a)));
     INDArray error = q.sub(target);
     valueLoss = error.mul(error).meanNumber().doubleValue();
     Gradient g = critic.backpropGradient(error.mul(2.0 / n), NO_WORKSPACES).getFirst();
@@ -203,7 +209,7 @@ public final class DdpgAgent {
     INDArray qMu = forward(critic, Nd4j.hstack(s0, mu));
     policyLoss = -qMu.meanNumber().doubleValue();
     Pair<Gradient, INDArray> criticInput = critic.backpropGradient(Nd4j.valueArrayOf(new long[] {n, 1}, -1.0 / n,
-        DataType.DOUBLE), NO_WORKSPACES);
+        NETWORK_TYPE), NO_WORKSPACES);
     INDArray dAction = criticInput.getSecond().get(NDArrayIndex.all(),
         NDArrayIndex.interval(settings.states(), settings.states() + 1)).dup();
     step(actor, actor.backpropGradient(dAction, NO_WORKSPACES).getFirst(), actorSteps++);
@@ -232,7 +238,12 @@ public final class DdpgAgent {
   }
 
   private static INDArray row(double[] state) {
-    return Nd4j.create(new double[][] {state});
+    return matrix(new double[][] {state});
+  }
+
+  /** A matrix of the networks' type. */
+  private static INDArray matrix(double[][] values) {
+    return Nd4j.create(values).castTo(NETWORK_TYPE);
   }
 
   /** The actor (tests). */

@@ -66,4 +66,17 @@ class BaselineStrategiesCliTest {
     assertTrue(bad.err().contains("minimum reachable size (bits) is 2 bits"), bad.err());
     assertTrue(!Files.exists(tmp.resolve("tight")), "nothing written, not even the folder");
   }
+
+  @Test
+  void theStrategyListGivesASummaryAndThePaperOfEach() {
+    BsqCliTest.Result r = BsqCliTest.run("list", "strategies");
+    assertEquals(0, r.code(), r.err());
+    for (String name : new String[] {"bsq", "haq", "hawq", "random", "scheme", "uniform"}) {
+      assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  " + name + " ") && !l.contains("(no summary)")),
+          name + " has a one-line summary: " + r.out());
+    }
+    assertTrue(r.out().contains("paper: Yang et al., \"BSQ"), r.out());
+    assertTrue(r.out().contains("paper: Wang, Liu, Lin, Lin, Han: HAQ"), r.out());
+    assertTrue(r.out().contains("paper: Dong et al., \"HAWQ"), r.out());
+  }
 }
