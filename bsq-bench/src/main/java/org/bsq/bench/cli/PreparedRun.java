@@ -1,7 +1,5 @@
 package org.bsq.bench.cli;
 
-import org.bsq.hwsim.AcceleratorCostModel;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -43,6 +41,7 @@ import org.bsq.data.DataLoader;
 import org.bsq.data.DataSet;
 import org.bsq.data.DataSets;
 import org.bsq.data.LabeledImages;
+import org.bsq.hwsim.AcceleratorCostModel;
 import org.bsq.models.PretrainedWeights;
 
 /**

@@ -1,7 +1,5 @@
 package org.bsq.bench.cli;
 
-import org.bsq.hwsim.AcceleratorCostModel;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,6 +16,7 @@ import org.bsq.core.graph.ActivationSpec;
 import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.graph.Shape;
 import org.bsq.hwsim.Accelerator;
+import org.bsq.hwsim.AcceleratorCostModel;
 import org.bsq.hwsim.CostReport;
 import org.bsq.hwsim.HwJson;
 import org.bsq.hwsim.LayerResult;

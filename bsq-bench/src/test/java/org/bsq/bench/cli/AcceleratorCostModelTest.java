@@ -1,7 +1,5 @@
 package org.bsq.bench.cli;
 
-import org.bsq.hwsim.AcceleratorCostModel;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +10,7 @@ import java.util.Map;
 import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.quant.QuantizationScheme;
+import org.bsq.hwsim.AcceleratorCostModel;
 import org.bsq.models.ModelOptions;
 import org.bsq.models.Models;
 import org.junit.jupiter.api.Test;

@@ -20,9 +20,12 @@ import org.bsq.core.search.SearchLog;
  * @param model the model to quantize (pretrained weights loaded); a strategy may bind weight sources and add tensors
  * @param backend the compute backend
  * @param train the training split (augmented, shuffled from the experiment seed)
- * @param validation a held-out split for searches (may be the training split without augmentation)
- * @param cost the active cost model
- * @param budget what the strategy may spend
+ * @param validation the split searches select on: the held-out images of {@code dataset.validation} (excluded from
+ *     {@code train} and from finetuning); without a held-out split, the first tenth of the training images (not held
+ *     out: searches should then not be compared)
+ * @param cost the size cost model (the first of {@link CostTarget#models()})
+ * @param budget what the strategy may spend (already scaled by the budget scale); the search log enforces its
+ *     evaluations and seconds
  * @param seed the experiment seed; {@link #random()} derives from it
  * @param parameters the strategy's own parameters from the config (bind them with
  *     {@link org.bsq.core.config.ConfigBinder#bind})
