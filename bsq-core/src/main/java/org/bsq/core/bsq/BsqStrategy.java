@@ -24,6 +24,7 @@ import org.bsq.core.train.EpochContext;
 import org.bsq.core.train.EpochHook;
 import org.bsq.core.train.EpochRecord;
 import org.bsq.core.train.LearningRateSchedule;
+import org.bsq.core.train.RecipePlan;
 import org.bsq.core.train.SgdSettings;
 import org.bsq.core.train.StepHook;
 import org.bsq.core.train.Trainer;
@@ -48,13 +49,14 @@ import org.bsq.core.train.TrainingResult;
  *
  * <p><b>Budget scaling.</b> The epoch-valued parameters ({@code lrMilestones}, {@code requantizeInterval}) are given
  * in epochs of a recipe of {@code recipeEpochs} epochs (the paper: 350, milestone 250, interval 100) and scale with
- * the budget. With {@code E = budget.epochs()} and {@code B} batches per epoch of the training source, BSQ trains
- * {@code N = ceil(E)} epochs of {@code b = max(1, round(B * E / N))} batches each (each epoch is the first {@code b}
- * batches of the source's epoch, so a fractional budget shortens every epoch by the same factor {@code E / N};
- * an integral budget trains whole epochs). Each recipe-valued epoch {@code x} becomes the trainer epoch
- * {@code max(1, round(x * N / recipeEpochs))} ({@code Math.round}, half up; docs/algorithm.md section 9): e.g. 35 epochs give milestone 25 and interval 10; 1.4 epochs give
- * 2 epochs of 70 % of the batches, milestone at epoch 1 and interval 1. A budget of 0 epochs trains nothing and only
- * re-quantizes and adjusts the precision once. See {@link Plan}.
+ * the budget {@code E = budget.epochs()} as {@link RecipePlan} says (docs/algorithm.md section 9, decision 0009). A
+ * whole budget trains {@code E} whole epochs with every event at an epoch boundary, {@code max(1, round(x * E /
+ * recipeEpochs))} for a recipe epoch {@code x} (35 epochs: milestone 25, interval 10). A fractional budget trains
+ * {@code T = round(E * B)} optimizer steps ({@code B} batches per epoch of the training source; the last epoch is cut
+ * short) and every event happens at the recipe's fraction of {@code T} to within one step: 1.4 epochs of 391 batches
+ * are 547 steps, the learning rate drops before step 391 and re-quantization happens before steps 0, 156, 312 and
+ * 468 and after step 547. A budget of 0 epochs trains nothing and only re-quantizes and adjusts the precision once.
+ * See {@link Plan}, whose steps {@code run.json} records in {@code details.plan}.
  *
  * <p><b>Resume.</b> Checkpoints go to {@code context.workDir()/}{@value #CHECKPOINT_DIR} after every epoch (and every
  * {@code checkpointEverySteps} steps when that is {@code > 0}); when the folder already holds a checkpoint, the run
@@ -211,19 +213,29 @@ public final class BsqStrategy implements QuantizationStrategy {
   }
 
   /**
-   * How a budget is spent (see the class comment, "Budget scaling").
+   * How a budget is spent (see the class comment, "Budget scaling"), from a {@link RecipePlan}. Every event is also
+   * given in global optimizer steps: the learning rate drops before each of {@code lrMilestoneSteps}, re-quantization
+   * happens before each of {@code requantizeBeforeSteps} (0 included) and once more after {@code totalSteps}.
    *
    * @param budgetEpochs the budget {@code E}
-   * @param epochs trainer epochs {@code N = ceil(E)} (0 when {@code E == 0})
-   * @param stepsPerEpoch batches per trainer epoch {@code b}
+   * @param epochs trainer epochs ({@code ceil(E)}; 0 when {@code E == 0})
+   * @param stepsPerEpoch batches per trainer epoch (all of the source's: a fractional budget cuts the last epoch)
    * @param fullStepsPerEpoch batches per epoch of the training source {@code B}
-   * @param lrMilestones learning-rate milestones in trainer epochs
-   * @param requantizeInterval re-quantization interval in trainer epochs
+   * @param lrMilestones learning-rate milestones in trainer epochs (whole budgets; empty for fractional ones, whose
+   *     milestones are steps inside epochs)
+   * @param requantizeInterval re-quantization interval in trainer epochs (whole budgets; 0 for fractional ones)
+   * @param totalSteps optimizer steps of the run {@code T}
+   * @param stepGranular whether events fall at steps inside epochs (a fractional budget)
+   * @param lrMilestoneSteps the global steps before which the learning rate drops
+   * @param requantizeBeforeSteps the global steps before which BSQ re-quantizes (0 first)
    */
   public record Plan(double budgetEpochs, int epochs, int stepsPerEpoch, int fullStepsPerEpoch,
-      List<Integer> lrMilestones, int requantizeInterval) {
+      List<Integer> lrMilestones, int requantizeInterval, long totalSteps, boolean stepGranular,
+      List<Long> lrMilestoneSteps, List<Long> requantizeBeforeSteps) {
     public Plan {
       lrMilestones = List.copyOf(lrMilestones);
+      lrMilestoneSteps = List.copyOf(lrMilestoneSteps);
+      requantizeBeforeSteps = List.copyOf(requantizeBeforeSteps);
     }
 
     /** Spends {@code budgetEpochs} epochs of a source with {@code batchesPerEpoch} batches per epoch. */
@@ -235,16 +247,33 @@ public final class BsqStrategy implements QuantizationStrategy {
         throw new IllegalArgumentException("batches per epoch must be >= 1, was " + batchesPerEpoch);
       }
       if (budgetEpochs == 0) {
-        return new Plan(budgetEpochs, 0, 0, batchesPerEpoch, List.of(), 1);
+        return new Plan(budgetEpochs, 0, 0, batchesPerEpoch, List.of(), 1, 0, false, List.of(), List.of());
       }
-      int n = FractionalEpochs.wholeEpochs(budgetEpochs);
-      return new Plan(budgetEpochs, n, FractionalEpochs.batchesPerEpoch(batchesPerEpoch, budgetEpochs),
-          batchesPerEpoch, FractionalEpochs.scaleMilestones(p.lrMilestones(), p.recipeEpochs(), n),
-          FractionalEpochs.scaleEpoch(p.requantizeInterval(), p.recipeEpochs(), n));
+      RecipePlan r = RecipePlan.of(p.recipeEpochs(), budgetEpochs, batchesPerEpoch);
+      List<Long> milestoneSteps = r.milestoneSteps(p.lrMilestones());
+      List<Long> requantize = new ArrayList<>();
+      requantize.add(0L);
+      requantize.addAll(r.periodicSteps(p.requantizeInterval()));
+      if (r.stepGranular()) {
+        return new Plan(budgetEpochs, r.epochs(), batchesPerEpoch, batchesPerEpoch, List.of(), 0, r.totalSteps(),
+            true, milestoneSteps, requantize);
+      }
+      int n = r.epochs();
+      return new Plan(budgetEpochs, n, batchesPerEpoch, batchesPerEpoch,
+          FractionalEpochs.scaleMilestones(p.lrMilestones(), p.recipeEpochs(), n),
+          FractionalEpochs.scaleEpoch(p.requantizeInterval(), p.recipeEpochs(), n), r.totalSteps(), false,
+          milestoneSteps, requantize);
     }
 
-    /** The learning-rate schedule in trainer epochs: x {@code gamma} at each milestone (constant without any). */
+    /**
+     * The learning-rate schedule: x {@code gamma} at each milestone, in trainer epochs (whole budgets) or at
+     * {@code lrMilestoneSteps} (fractional budgets; evaluated every step); constant without any.
+     */
     public LearningRateSchedule schedule(double gamma) {
+      if (stepGranular) {
+        return lrMilestoneSteps.isEmpty() ? LearningRateSchedule.constant()
+            : new LearningRateSchedule.StepMilestones(lrMilestoneSteps, fullStepsPerEpoch, gamma);
+      }
       return lrMilestones.isEmpty() ? LearningRateSchedule.constant()
           : new LearningRateSchedule.Step(lrMilestones, gamma);
     }
@@ -304,16 +333,20 @@ public final class BsqStrategy implements QuantizationStrategy {
    */
   static Trainer.Builder builder(Model model, BitRepresentation bits, Parameters p, Plan plan, BatchSource train,
       Backend backend, long seed, Path checkpointDir, StepHook probe, List<TrainingListener> listeners) {
-    TrainingConfig config = new TrainingConfig(plan.epochs(), p.sgd(), plan.schedule(p.lrGamma()), false, seed,
-        p.evaluateEvery() > 0 ? p.evaluateEvery() : 1, checkpointDir, 1, p.checkpointEverySteps(), false);
+    TrainingConfig config = new TrainingConfig(plan.epochs(), p.sgd(), plan.schedule(p.lrGamma()),
+        plan.stepGranular(), seed, p.evaluateEvery() > 0 ? p.evaluateEvery() : 1, checkpointDir, 1,
+        p.checkpointEverySteps(), false, plan.stepGranular() ? plan.totalSteps() : 0);
     Trainer.Builder b = Trainer.builder(backend, model, config,
             FractionalEpochs.limitBatches(train, plan.stepsPerEpoch()))
         .lossTerm(new BitLassoRegularizer(bits, p.alpha()));
     if (probe != null) {
       b.stepHook(probe);
     }
-    RequantizeHook requantize = new RequantizeHook(bits, plan.requantizeInterval(), p.maxBits(),
-        p.pruningThreshold(), p.resetAllOptimizerState());
+    RequantizeHook requantize = plan.stepGranular()
+        ? RequantizeHook.atSteps(bits, plan.requantizeBeforeSteps().subList(1, plan.requantizeBeforeSteps().size()),
+            plan.fullStepsPerEpoch(), p.maxBits(), p.pruningThreshold(), p.resetAllOptimizerState())
+        : new RequantizeHook(bits, plan.requantizeInterval(), p.maxBits(), p.pruningThreshold(),
+            p.resetAllOptimizerState());
     return b.stepHook(new PlaneClampHook(bits, p.clamp()))
         .epochHook(requantize)
         .epochHook(new BitsRecorder(bits, requantize, listeners));
@@ -332,6 +365,16 @@ public final class BsqStrategy implements QuantizationStrategy {
       if (requantize.adjustsBefore(context.epoch())) {
         note("re-quantized before epoch " + (context.epoch() + 1));
       }
+    }
+
+    @Override
+    public boolean actsBeforeStep(long globalStep) {
+      return requantize.actsBeforeStep(globalStep);
+    }
+
+    @Override
+    public void beforeStep(EpochContext context) {
+      note("re-quantized before step " + context.globalStep() + " (in epoch " + (context.epoch() + 1) + ")");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.bsq.core.bsq;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.bsq.core.train.EpochContext;
@@ -15,6 +16,10 @@ import org.bsq.core.train.EpochHook;
  * {@code resetAllOptimizerState} every parameter's state is reset, as the reference does when it re-creates its
  * optimizer after each adjustment. Before a checkpoint is restored, the plane parameters are reshaped to the
  * checkpoint's shapes.
+ *
+ * <p>With {@link #atSteps} the hook acts before given global steps instead (a budget of fractional epochs,
+ * {@link org.bsq.core.train.RecipePlan}): before epoch 0, before each listed step (at an epoch's start or inside it)
+ * and once after training.
  */
 public final class RequantizeHook implements EpochHook {
   private final BitRepresentation bits;
@@ -22,6 +27,9 @@ public final class RequantizeHook implements EpochHook {
   private final int maxBits;
   private final double threshold;
   private final boolean resetAllOptimizerState;
+  /** Global steps to act before (step mode), or null (epoch mode, every {@code interval} epochs). */
+  private final Set<Long> steps;
+  private final int stepsPerEpoch;
 
   /**
    * @param interval re-quantize before every epoch that is a multiple of this ({@code >= 1}); epoch 0 always
@@ -31,6 +39,11 @@ public final class RequantizeHook implements EpochHook {
    */
   public RequantizeHook(BitRepresentation bits, int interval, int maxBits, double threshold,
                         boolean resetAllOptimizerState) {
+    this(bits, interval, null, 1, maxBits, threshold, resetAllOptimizerState);
+  }
+
+  private RequantizeHook(BitRepresentation bits, int interval, Set<Long> steps, int stepsPerEpoch, int maxBits,
+                         double threshold, boolean resetAllOptimizerState) {
     if (interval < 1) {
       throw new IllegalArgumentException("re-quantization interval must be >= 1 epoch, was " + interval);
     }
@@ -45,6 +58,26 @@ public final class RequantizeHook implements EpochHook {
     this.maxBits = maxBits;
     this.threshold = threshold;
     this.resetAllOptimizerState = resetAllOptimizerState;
+    this.steps = steps;
+    this.stepsPerEpoch = stepsPerEpoch;
+  }
+
+  /**
+   * A hook that acts before epoch 0, before each of the global {@code steps} ({@code >= 1}) of a trainer with
+   * {@code stepsPerEpoch} batches per epoch, and after training.
+   */
+  public static RequantizeHook atSteps(BitRepresentation bits, List<Long> steps, int stepsPerEpoch, int maxBits,
+                                       double threshold, boolean resetAllOptimizerState) {
+    if (stepsPerEpoch < 1) {
+      throw new IllegalArgumentException("steps per epoch must be >= 1, was " + stepsPerEpoch);
+    }
+    for (Long s : steps) {
+      if (s == null || s < 1) {
+        throw new IllegalArgumentException("re-quantization steps must be >= 1, was " + steps);
+      }
+    }
+    return new RequantizeHook(bits, 1, Set.copyOf(steps), stepsPerEpoch, maxBits, threshold,
+        resetAllOptimizerState);
   }
 
   /**
@@ -57,7 +90,19 @@ public final class RequantizeHook implements EpochHook {
   }
 
   /** Whether the hook adjusts before {@code epoch}. */
-  public boolean adjustsBefore(int epoch) { return epoch % interval == 0; }
+  public boolean adjustsBefore(int epoch) {
+    return steps == null ? epoch % interval == 0 : epoch == 0 || steps.contains((long) epoch * stepsPerEpoch);
+  }
+
+  @Override
+  public boolean actsBeforeStep(long globalStep) {
+    return steps != null && steps.contains(globalStep);
+  }
+
+  @Override
+  public void beforeStep(EpochContext context) {
+    adjust(context);
+  }
 
   @Override
   public void beforeEpoch(EpochContext context) {

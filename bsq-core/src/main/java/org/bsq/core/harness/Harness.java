@@ -27,6 +27,7 @@ import org.bsq.core.train.EpochRecord;
 import org.bsq.core.train.EvaluationResult;
 import org.bsq.core.train.Evaluator;
 import org.bsq.core.train.LearningRateSchedule;
+import org.bsq.core.train.RecipePlan;
 import org.bsq.core.train.SgdSettings;
 import org.bsq.core.train.Trainer;
 import org.bsq.core.train.TrainingConfig;
@@ -174,19 +175,27 @@ public final class Harness {
   }
 
   private TrainingResult finetune(Experiment e, Model model, double epochs) {
-    int whole = FractionalEpochs.wholeEpochs(epochs);
     FinetuneSettings f = e.finetune();
-    List<Integer> milestones = FractionalEpochs.scaleMilestones(f.milestones(), f.epochs(), whole);
-    LearningRateSchedule schedule = milestones.isEmpty() ? LearningRateSchedule.constant()
-        : LearningRateSchedule.step(f.gamma(), milestones.toArray(new Integer[0]));
+    RecipePlan plan = RecipePlan.of(f.epochs(), epochs, e.finetuneTrain().batchesPerEpoch());
+    LearningRateSchedule schedule;
+    if (plan.stepGranular()) {
+      List<Long> steps = plan.milestoneSteps(f.milestones());
+      schedule = steps.isEmpty() ? LearningRateSchedule.constant()
+          : new LearningRateSchedule.StepMilestones(steps, plan.stepsPerEpoch(), f.gamma());
+    } else {
+      List<Integer> milestones = FractionalEpochs.scaleMilestones(f.milestones(), f.epochs(), plan.epochs());
+      schedule = milestones.isEmpty() ? LearningRateSchedule.constant()
+          : LearningRateSchedule.step(f.gamma(), milestones.toArray(new Integer[0]));
+    }
     Path dir = e.runDir().resolve("finetune");
-    TrainingConfig config = TrainingConfig.of(whole,
+    TrainingConfig config = TrainingConfig.of(plan.epochs(),
             SgdSettings.of(f.learningRate(), f.momentum(), f.weightDecay()).withNesterov(f.nesterov()), schedule,
             e.context().seed())
+        .withSchedulePerStep(plan.stepGranular())
+        .withTotalSteps(plan.stepGranular() ? plan.totalSteps() : 0)
         .withCheckpoints(dir, 1, 0)
         .withKeepBest(f.keepBest());
-    Trainer.Builder b = Trainer.builder(e.context().backend(), model, config,
-        FractionalEpochs.limit(e.finetuneTrain(), epochs))
+    Trainer.Builder b = Trainer.builder(e.context().backend(), model, config, e.finetuneTrain())
         .evaluation(FinetuneSettings.ON_VALIDATION.equals(finetuneEvaluationSplit(e)) ? e.validation() : e.test());
     if (f.referenceCompatible()) {
       ReferenceFinetuneQuirks quirks = new ReferenceFinetuneQuirks(e.context().layers());

@@ -12,9 +12,11 @@ public final class EpochContext {
   private final int epoch;
   private final int totalEpochs;
   private final long seed;
+  private final long globalStep;
   private boolean modelChanged;
 
-  EpochContext(Model model, SgdOptimizer optimizer, int epoch, int totalEpochs, long seed) {
+  EpochContext(Model model, SgdOptimizer optimizer, int epoch, int totalEpochs, long seed, long globalStep) {
+    this.globalStep = globalStep;
     this.model = model;
     this.optimizer = optimizer;
     this.epoch = epoch;
@@ -30,6 +32,13 @@ public final class EpochContext {
   public int epoch() { return epoch; }
 
   public int totalEpochs() { return totalEpochs; }
+
+  /**
+   * Optimizer steps taken so far: the step about to run in {@link EpochHook#beforeEpoch} and
+   * {@link EpochHook#beforeStep}, the run's steps in {@link EpochHook#afterTraining}, the checkpoint's in
+   * {@link EpochHook#beforeRestore}.
+   */
+  public long globalStep() { return globalStep; }
 
   /** The optimizer, e.g. to {@link SgdOptimizer#resetAll()} as the BSQ reference does when it re-creates it. */
   public SgdOptimizer optimizer() { return optimizer; }

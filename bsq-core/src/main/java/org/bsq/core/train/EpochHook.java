@@ -17,6 +17,19 @@ public interface EpochHook {
   default void beforeEpoch(EpochContext context) {}
 
   /**
+   * Whether the hook acts before global step {@code globalStep} inside an epoch (never asked for an epoch's first step,
+   * which is {@link #beforeEpoch}'s): a recipe event that a budget of fractional epochs moves inside an epoch
+   * ({@link RecipePlan}). Must depend on {@code globalStep} only, so a resumed run asks the same.
+   */
+  default boolean actsBeforeStep(long globalStep) { return false; }
+
+  /**
+   * Runs before the step {@code context.globalStep()} inside epoch {@code context.epoch()} when
+   * {@link #actsBeforeStep} says so; changes are handled as {@link #beforeEpoch}'s.
+   */
+  default void beforeStep(EpochContext context) {}
+
+  /**
    * Runs once after the last epoch (e.g. BSQ's final re-quantisation); {@code context.epoch()} is then the number of
    * epochs. If it changes the model, the trainer evaluates again.
    */

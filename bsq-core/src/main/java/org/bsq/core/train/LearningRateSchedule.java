@@ -16,7 +16,8 @@ import java.util.List;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = LearningRateSchedule.Constant.class, name = "constant"),
     @JsonSubTypes.Type(value = LearningRateSchedule.Step.class, name = "step"),
-    @JsonSubTypes.Type(value = LearningRateSchedule.Cosine.class, name = "cosine")})
+    @JsonSubTypes.Type(value = LearningRateSchedule.Cosine.class, name = "cosine"),
+    @JsonSubTypes.Type(value = LearningRateSchedule.StepMilestones.class, name = "step-milestones")})
 public sealed interface LearningRateSchedule {
 
   /** The learning rate at a (possibly fractional) epoch {@code >= 0}. */
@@ -91,6 +92,58 @@ public sealed interface LearningRateSchedule {
 
     @Override
     public String describe() { return "step(milestones=" + milestones + ", gamma=" + gamma + ")"; }
+  }
+
+  /**
+   * Multi-step decay at optimizer steps rather than epochs ({@link RecipePlan}: a recipe's milestones in a run whose
+   * budget is not a whole number of epochs): the rate is {@code base * gamma^k} where {@code k} counts milestone steps
+   * {@code <= round(epoch * stepsPerEpoch)}. Meant for a trainer that evaluates the schedule every step
+   * ({@link TrainingConfig#schedulePerStep()}), where the fractional epoch is {@code epoch + step / stepsPerEpoch}.
+   *
+   * @param milestoneSteps global steps (>= 1) before which the rate drops; kept sorted
+   * @param stepsPerEpoch the trainer's batches per epoch, >= 1
+   * @param gamma the factor, finite and {@code > 0}
+   */
+  record StepMilestones(List<Long> milestoneSteps, int stepsPerEpoch, double gamma) implements LearningRateSchedule {
+    public StepMilestones {
+      if (milestoneSteps == null) {
+        throw new IllegalArgumentException("step-milestones schedule milestones must be given, was null");
+      }
+      List<Long> sorted = new ArrayList<>(milestoneSteps);
+      for (Long m : sorted) {
+        if (m == null || m < 1) {
+          throw new IllegalArgumentException("step-milestones schedule milestones must be >= 1, was "
+              + milestoneSteps);
+        }
+      }
+      Collections.sort(sorted);
+      milestoneSteps = List.copyOf(sorted);
+      if (stepsPerEpoch < 1) {
+        throw new IllegalArgumentException("step-milestones schedule steps per epoch must be >= 1, was "
+            + stepsPerEpoch);
+      }
+      if (!(gamma > 0) || Double.isInfinite(gamma)) {
+        throw new IllegalArgumentException("step-milestones schedule gamma must be finite and > 0, was " + gamma);
+      }
+    }
+
+    @Override
+    public double at(double baseLearningRate, double epoch) {
+      checkEpoch(epoch);
+      long step = Math.round(epoch * stepsPerEpoch);
+      double lr = baseLearningRate;
+      for (long m : milestoneSteps) {
+        if (m <= step) {
+          lr *= gamma;
+        }
+      }
+      return lr;
+    }
+
+    @Override
+    public String describe() {
+      return "step(milestone steps=" + milestoneSteps + " of " + stepsPerEpoch + " per epoch, gamma=" + gamma + ")";
+    }
   }
 
   /**

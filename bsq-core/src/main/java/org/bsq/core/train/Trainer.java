@@ -26,12 +26,14 @@ import org.bsq.core.param.ParameterStore;
  * Trains a {@link Model} with SGD on a {@link BatchSource}, through any {@link Backend}.
  *
  * <p>Per epoch: the {@link EpochHook#beforeEpoch} hooks run (optimizer state of changed parameters is reset), then per
- * batch: gradients are zeroed, the network runs forward in training mode, {@link SoftmaxCrossEntropy} gives the loss and
- * dL/dlogits over the batch's valid samples, the network runs backward, each {@link LossTerm} adds its value and
- * gradients, the optimizer steps (at the schedule's learning rate) and the {@link StepHook}s run. The model is compiled
+ * batch: inside an epoch the hooks that {@link EpochHook#actsBeforeStep act before} this global step run (with the
+ * same optimizer reset), gradients are zeroed, the network runs forward in training mode,
+ * {@link SoftmaxCrossEntropy} gives the loss and dL/dlogits over the batch's valid samples, the network runs
+ * backward, each {@link LossTerm} adds its value and gradients, the optimizer steps (at the schedule's learning rate) and the {@link StepHook}s run. The model is compiled
  * once per distinct batch size (the last batch may be smaller) and the compiled networks are reused. After every
  * {@code evalEvery}-th epoch and the last one the model is evaluated on the evaluation source; checkpoints are written
- * as configured. A non-finite loss stops training with an {@link IllegalStateException} naming the epoch and step.
+ * as configured. With {@link TrainingConfig#totalSteps()} the last epoch is cut short. A non-finite loss stops
+ * training with an {@link IllegalStateException} naming the epoch and step.
  *
  * <p>Resume is exact: {@link #resume(Path)} on freshly built objects (same config, sources, hooks) continues from a
  * checkpoint, at an epoch boundary or inside an epoch, and ends with the same parameters and history as an
@@ -138,6 +140,14 @@ public final class Trainer {
       checkSource("training", trainSource, model.graph());
       if (evalSource != null) {
         checkSource("evaluation", evalSource, model.graph());
+      }
+      if (config.totalSteps() > 0) {
+        long full = (long) config.epochs() * trainSource.batchesPerEpoch();
+        if (config.totalSteps() > full || config.totalSteps() <= full - trainSource.batchesPerEpoch()) {
+          throw new IllegalArgumentException("totalSteps must end in the last of " + config.epochs() + " epochs of "
+              + trainSource.batchesPerEpoch() + " batches, i.e. be in (" + (full - trainSource.batchesPerEpoch())
+              + ", " + full + "], was " + config.totalSteps());
+        }
       }
       if (config.keepBest() && evalSource == null) {
         throw new IllegalArgumentException("keepBest needs an evaluation source, was none");
@@ -268,7 +278,8 @@ public final class Trainer {
       throw new IllegalArgumentException("checkpoint " + Checkpoint.resolve(checkpointDir)
           + " does not fit this trainer: " + String.join("; ", problems));
     }
-    EpochContext context = new EpochContext(model, optimizer, st.epoch(), config.epochs(), config.seed());
+    EpochContext context = new EpochContext(model, optimizer, st.epoch(), config.epochs(), config.seed(),
+        st.globalStep());
     for (EpochHook h : epochHooks) {
       h.beforeRestore(context, cp.parameterShapes());
     }
@@ -314,22 +325,32 @@ public final class Trainer {
 
   // ---------------------------------------------------------------------------------------------- the loop
 
+  /** Batches of epoch {@code e}: all of them, except in a last epoch cut short by {@code totalSteps}. */
+  private int stepsIn(int e) {
+    int full = trainSource.batchesPerEpoch();
+    if (config.totalSteps() == 0 || e < config.epochs() - 1) {
+      return full;
+    }
+    return (int) (config.totalSteps() - (long) (config.epochs() - 1) * full);
+  }
+
   private void runEpoch(CompiledNetworks networks) {
-    int steps = trainSource.batchesPerEpoch();
+    int full = trainSource.batchesPerEpoch();
+    int steps = stepsIn(epoch);
     if (!epochStarted) {
-      runEpochHooks(networks, false);
+      runEpochHooks(networks, HookCall.BEFORE_EPOCH);
       step = 0;
       epochLossSum = 0;
       epochObjectiveSum = 0;
       epochCorrect = 0;
       epochSamples = 0;
       epochTrainSeconds = 0;
-      epochLearningRate = config.learningRate(epoch, 0, steps);
+      epochLearningRate = config.learningRate(epoch, 0, full);
       epochStarted = true;
     }
     for (TrainingListener l : listeners) {
       l.onEpochStart(new EpochStart(epoch, config.epochs(), step, steps, trainSource.numSamples(),
-          config.learningRate(epoch, Math.min(step, steps - 1), steps)));
+          config.learningRate(epoch, Math.min(step, steps - 1), full)));
     }
     if (step < steps) {
       try (BatchIterator it = trainSource.epoch(epoch, step)) {
@@ -343,9 +364,12 @@ public final class Trainer {
             throw new IllegalStateException("training source '" + trainSource.description() + "' batch index in epoch "
                 + epoch + " must be " + step + ", was " + batch.index());
           }
-          trainStep(networks, batch, steps);
+          if (step > 0 && actsBeforeStep()) {
+            runEpochHooks(networks, HookCall.BEFORE_STEP);
+          }
+          trainStep(networks, batch, full);
         }
-        if (it.hasNext()) {
+        if (steps == full && it.hasNext()) {
           throw new IllegalStateException("training source '" + trainSource.description() + "' must yield " + steps
               + " batches in epoch " + epoch + ", was more");
         }
@@ -468,7 +492,7 @@ public final class Trainer {
       networks.invalidate();
       current = bestEvaluation;
     }
-    if (runEpochHooks(networks, true) && evalSource != null) {
+    if (runEpochHooks(networks, HookCall.AFTER_TRAINING) && evalSource != null) {
       current = Evaluator.evaluate(networks, evalSource);
       for (TrainingListener l : listeners) {
         l.onEvaluation(epoch, current);
@@ -477,8 +501,20 @@ public final class Trainer {
     return current;
   }
 
+  private enum HookCall { BEFORE_EPOCH, BEFORE_STEP, AFTER_TRAINING }
+
+  /** Whether an epoch hook acts before the step about to run inside the epoch. */
+  private boolean actsBeforeStep() {
+    for (EpochHook h : epochHooks) {
+      if (h.actsBeforeStep(globalStep)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Runs the epoch hooks; resets optimizer state of changed parameters; returns whether anything changed. */
-  private boolean runEpochHooks(CompiledNetworks networks, boolean afterTraining) {
+  private boolean runEpochHooks(CompiledNetworks networks, HookCall call) {
     if (epochHooks.isEmpty()) {
       return false;
     }
@@ -487,12 +523,17 @@ public final class Trainer {
     for (Parameter p : store.all()) {
       before.put(p.name(), p);
     }
-    EpochContext context = new EpochContext(model, optimizer, epoch, config.epochs(), config.seed());
+    EpochContext context = new EpochContext(model, optimizer, epoch, config.epochs(), config.seed(), globalStep);
     for (EpochHook h : epochHooks) {
-      if (afterTraining) {
-        h.afterTraining(context);
-      } else {
-        h.beforeEpoch(context);
+      switch (call) {
+        case BEFORE_EPOCH -> h.beforeEpoch(context);
+        case BEFORE_STEP -> {
+          if (h.actsBeforeStep(globalStep)) {
+            h.beforeStep(context);
+          }
+        }
+        case AFTER_TRAINING -> h.afterTraining(context);
+        default -> throw new IllegalStateException("unknown hook call " + call);
       }
     }
     Set<String> changed = new LinkedHashSet<>();
@@ -513,7 +554,8 @@ public final class Trainer {
       if (!store.contains(name) || !store.get(name).hasSameShape(shape)) {
         throw new IllegalStateException("epoch hooks must keep graph parameter '" + name + "' with shape "
             + Arrays.toString(shape) + ", was " + (store.contains(name)
-            ? Arrays.toString(store.get(name).shape()) : "removed") + " before epoch " + epoch);
+            ? Arrays.toString(store.get(name).shape()) : "removed") + " before epoch " + epoch + " (global step "
+            + globalStep + ")");
       }
     });
     boolean any = !changed.isEmpty() || context.modelChanged();

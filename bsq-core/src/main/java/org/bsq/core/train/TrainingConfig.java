@@ -18,9 +18,13 @@ import java.nio.file.Path;
  * @param checkpointEverySteps also write one every this many optimizer steps (resumable inside an epoch); 0: off
  * @param keepBest keep the parameters of the epoch with the best evaluation top-1 (in memory, in every checkpoint,
  *     and in {@code <dir>/best}) and restore them into the model when training ends; needs an evaluation source
+ * @param totalSteps optimizer steps of the whole run when its last epoch is cut short (a budget that is not a whole
+ *     number of epochs, {@link RecipePlan}): the last epoch runs {@code totalSteps - (epochs - 1) * B} of the
+ *     source's {@code B} batches, which must be in [1, B]; 0: every epoch runs all its batches
  */
 public record TrainingConfig(int epochs, SgdSettings optimizer, LearningRateSchedule schedule, boolean schedulePerStep,
-    long seed, int evalEvery, Path checkpointDir, int checkpointEvery, int checkpointEverySteps, boolean keepBest) {
+    long seed, int evalEvery, Path checkpointDir, int checkpointEvery, int checkpointEverySteps, boolean keepBest,
+    long totalSteps) {
 
   public TrainingConfig {
     if (epochs < 1) {
@@ -41,6 +45,16 @@ public record TrainingConfig(int epochs, SgdSettings optimizer, LearningRateSche
     if (checkpointEverySteps < 0) {
       throw new IllegalArgumentException("checkpointEverySteps must be >= 0, was " + checkpointEverySteps);
     }
+    if (totalSteps < 0 || (totalSteps > 0 && totalSteps < epochs)) {
+      throw new IllegalArgumentException("totalSteps must be 0 or >= epochs (" + epochs + "), was " + totalSteps);
+    }
+  }
+
+  /** A config whose epochs all run every batch ({@code totalSteps} 0). */
+  public TrainingConfig(int epochs, SgdSettings optimizer, LearningRateSchedule schedule, boolean schedulePerStep,
+      long seed, int evalEvery, Path checkpointDir, int checkpointEvery, int checkpointEverySteps, boolean keepBest) {
+    this(epochs, optimizer, schedule, schedulePerStep, seed, evalEvery, checkpointDir, checkpointEvery,
+        checkpointEverySteps, keepBest, 0);
   }
 
   /** Per-epoch schedule, evaluation every epoch, no checkpoints, no keep-best. */
@@ -50,28 +64,34 @@ public record TrainingConfig(int epochs, SgdSettings optimizer, LearningRateSche
 
   public TrainingConfig withEpochs(int value) {
     return new TrainingConfig(value, optimizer, schedule, schedulePerStep, seed, evalEvery, checkpointDir,
-        checkpointEvery, checkpointEverySteps, keepBest);
+        checkpointEvery, checkpointEverySteps, keepBest, totalSteps);
   }
 
   public TrainingConfig withSchedulePerStep(boolean value) {
     return new TrainingConfig(epochs, optimizer, schedule, value, seed, evalEvery, checkpointDir, checkpointEvery,
-        checkpointEverySteps, keepBest);
+        checkpointEverySteps, keepBest, totalSteps);
   }
 
   public TrainingConfig withEvalEvery(int value) {
     return new TrainingConfig(epochs, optimizer, schedule, schedulePerStep, seed, value, checkpointDir,
-        checkpointEvery, checkpointEverySteps, keepBest);
+        checkpointEvery, checkpointEverySteps, keepBest, totalSteps);
   }
 
   /** Checkpoints into {@code dir} every {@code everyEpochs} epochs and, if {@code everySteps > 0}, every that many steps. */
   public TrainingConfig withCheckpoints(Path dir, int everyEpochs, int everySteps) {
     return new TrainingConfig(epochs, optimizer, schedule, schedulePerStep, seed, evalEvery, dir, everyEpochs,
-        everySteps, keepBest);
+        everySteps, keepBest, totalSteps);
   }
 
   public TrainingConfig withKeepBest(boolean value) {
     return new TrainingConfig(epochs, optimizer, schedule, schedulePerStep, seed, evalEvery, checkpointDir,
-        checkpointEvery, checkpointEverySteps, value);
+        checkpointEvery, checkpointEverySteps, value, totalSteps);
+  }
+
+  /** Ends the run after {@code value} optimizer steps (0: after every batch of every epoch); see {@code totalSteps}. */
+  public TrainingConfig withTotalSteps(long value) {
+    return new TrainingConfig(epochs, optimizer, schedule, schedulePerStep, seed, evalEvery, checkpointDir,
+        checkpointEvery, checkpointEverySteps, keepBest, value);
   }
 
   /** The learning rate at the given epoch and step. */
@@ -85,7 +105,7 @@ public record TrainingConfig(int epochs, SgdSettings optimizer, LearningRateSche
 
   /** For logs. */
   public String describe() {
-    return epochs + " epochs, " + optimizer.describe() + ", schedule " + schedule.describe()
+    return epochs + " epochs" + (totalSteps > 0 ? " (" + totalSteps + " steps)" : "") + ", " + optimizer.describe() + ", schedule " + schedule.describe()
         + (schedulePerStep ? " per step" : " per epoch") + ", seed " + seed;
   }
 }
