@@ -9,7 +9,7 @@ import org.bsq.core.data.FractionalEpochs;
  * epochs of {@code B} batches (docs/algorithm.md section 9; decision 0009). A pure value.
  *
  * <ul>
- *   <li><b>Whole budgets</b> ({@code E} integral): the run is {@code T = E * B} steps in {@code E} whole epochs, and
+ *   <li><b>Whole budgets</b> ({@code E} integral, float noise below 1e-9 ignored): the run is {@code T = E * B} steps in {@code E} whole epochs, and
  *       every event is rounded to an epoch boundary exactly as before ({@link FractionalEpochs#scaleEpoch}): a recipe
  *       epoch {@code x} is the step {@code max(1, round(x * E / R)) * B}.</li>
  *   <li><b>Fractional budgets</b>: the run is {@code T = max(1, round(E * B))} steps, in {@code ceil(T / B)} epochs of
@@ -32,6 +32,8 @@ import org.bsq.core.data.FractionalEpochs;
  */
 public record RecipePlan(double recipeEpochs, double budgetEpochs, int stepsPerEpoch, long totalSteps, int epochs,
     boolean stepGranular) {
+  /** Absorbs float noise such as {@code 350 * 0.14 = 49.00000000000001}: that budget is 49 whole epochs. */
+  private static final double WHOLE_EPSILON = 1e-9;
 
   /** Plans a budget of {@code budgetEpochs > 0} epochs of a recipe of {@code recipeEpochs} epochs. */
   public static RecipePlan of(double recipeEpochs, double budgetEpochs, int stepsPerEpoch) {
@@ -42,7 +44,7 @@ public record RecipePlan(double recipeEpochs, double budgetEpochs, int stepsPerE
       throw new IllegalArgumentException("steps per epoch must be >= 1, was " + stepsPerEpoch);
     }
     int whole = FractionalEpochs.wholeEpochs(budgetEpochs);
-    if (FractionalEpochs.batchesPerEpoch(stepsPerEpoch, budgetEpochs) == stepsPerEpoch) {
+    if (whole - budgetEpochs < WHOLE_EPSILON) {
       return new RecipePlan(recipeEpochs, budgetEpochs, stepsPerEpoch, (long) whole * stepsPerEpoch, whole, false);
     }
     long total = Math.max(1, Math.round(budgetEpochs * stepsPerEpoch));

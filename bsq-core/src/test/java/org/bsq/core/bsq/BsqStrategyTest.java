@@ -35,8 +35,11 @@ import org.bsq.core.train.Checkpoint;
 import org.bsq.core.train.EpochRecord;
 import org.bsq.core.train.InMemoryBatchSource;
 import org.bsq.core.train.Initializers;
+import org.bsq.core.train.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** BSQ behind the strategy SPI: the shared contract plus BSQ's own behaviour. */
 class BsqStrategyTest extends StrategyContract {
@@ -165,7 +168,7 @@ class BsqStrategyTest extends StrategyContract {
   }
 
   @Test
-  void fractionalBudgetShortensEveryEpochAndScalesTheRecipe() {
+  void fractionalBudgetRunsTheRecipesStepsAndScalesItsEvents() {
     BsqStrategy.Parameters p = BsqStrategy.Parameters.defaults();
     BsqStrategy.Plan full = BsqStrategy.Plan.of(p, 350, 391);
     assertEquals(350, full.epochs());
@@ -175,20 +178,28 @@ class BsqStrategyTest extends StrategyContract {
     BsqStrategy.Plan tenth = BsqStrategy.Plan.of(p, 35, 391);
     assertEquals(List.of(25), tenth.lrMilestones());
     assertEquals(10, tenth.requantizeInterval());
+    assertEquals(350L * 391, full.totalSteps());
+    assertEquals(List.of(250L * 391), full.lrMilestoneSteps());
+    assertEquals(List.of(0L, 100L * 391, 200L * 391, 300L * 391), full.requantizeBeforeSteps());
+    assertFalse(full.stepGranular());
+    // scale 0.004: 547 steps (391 + 156), lr drop before step 391, re-quantization every 156 steps and after 547
     BsqStrategy.Plan short14 = BsqStrategy.Plan.of(p, 1.4, 391);
+    assertTrue(short14.stepGranular());
     assertEquals(2, short14.epochs());
-    assertEquals(274, short14.stepsPerEpoch(), "rint(391 * 1.4 / 2)");
-    assertEquals(List.of(1), short14.lrMilestones());
-    assertEquals(1, short14.requantizeInterval());
+    assertEquals(547, short14.totalSteps(), "round(1.4 * 391)");
+    assertEquals(391, short14.stepsPerEpoch(), "whole epochs but the last");
+    assertEquals(List.of(391L), short14.lrMilestoneSteps());
+    assertEquals(List.of(0L, 156L, 312L, 468L), short14.requantizeBeforeSteps());
+    assertEquals(new LearningRateSchedule.StepMilestones(List.of(391L), 391, 0.1), short14.schedule(0.1));
     BsqStrategy.Plan tiny = BsqStrategy.Plan.of(p, 0.001, 391);
     assertEquals(1, tiny.epochs());
-    assertEquals(1, tiny.stepsPerEpoch(), "at least one step");
+    assertEquals(1, tiny.totalSteps(), "at least one step");
     assertEquals(0, BsqStrategy.Plan.of(p, 0, 391).epochs());
     BsqStrategy.Plan noisy = BsqStrategy.Plan.of(p, 350 * 0.14, 391); // 49.00000000000001
     assertEquals(49, noisy.epochs(), "float noise does not add an epoch");
     assertEquals(391, noisy.stepsPerEpoch());
     assertEquals(List.of(35), noisy.lrMilestones());
-    assertEquals(List.of(), tiny.lrMilestones(), "a milestone at or after the last epoch never acts");
+    assertEquals(List.of(), tiny.lrMilestoneSteps(), "a milestone at or after the last step never acts");
   }
 
   @Test
@@ -236,6 +247,87 @@ class BsqStrategyTest extends StrategyContract {
     assertEquals(whole.details().get("layers"), resumed.details().get("layers"));
     Model wholeModel = stripesModel(4);
     new BsqStrategy().run(stripesContext(wholeModel, 4, params, b.resolve("again")));
+    for (Parameter q : wholeModel.parameters().all()) {
+      assertArrayEquals(q.value(), fresh.parameters().get(q.name()).value(), q.name());
+    }
+  }
+
+  /** 2.75 epochs of 4 batches: 11 steps; recipe of 4 epochs, re-quantization every 1 and lr drop at 2.5. */
+  private static ObjectNode stepGranularParameters() {
+    ObjectNode params = JSON.createObjectNode().put("alpha", 0.5).put("learningRate", 0.05).put("recipeEpochs", 4)
+        .put("requantizeInterval", 1).put("lrGamma", 0.5).put("clampMode", "reference-compatible")
+        .put("checkpointEverySteps", 1);
+    params.putArray("lrMilestones").add(2.5);
+    return params;
+  }
+
+  @Test
+  void aFractionalBudgetActsAtStepsInsideEpochs(@TempDir Path dir) {
+    Model model = stripesModel(4);
+    List<String> notes = new java.util.ArrayList<>();
+    StrategyContext plain = stripesContext(model, 2.75, stepGranularParameters(), dir);
+    StrategyContext ctx = new StrategyContext(plain.layers(), plain.model(), plain.backend(), plain.train(),
+        plain.validation(), plain.cost(), plain.budget(), plain.seed(), plain.parameters(), plain.workDir(),
+        List.of(new org.bsq.core.train.TrainingListener() {
+          @Override
+          public void onNote(String note) {
+            notes.add(note);
+          }
+        }));
+    StrategyOutcome out = new BsqStrategy().run(ctx);
+    BsqStrategy.Plan plan = (BsqStrategy.Plan) out.details().get("plan");
+    assertEquals(11, plan.totalSteps());
+    assertEquals(List.of(0L, 3L, 6L, 9L), plan.requantizeBeforeSteps(), "every round(11 / 4) = 3 steps");
+    assertEquals(List.of(7L), plan.lrMilestoneSteps(), "round(2.5 / 4 * 11)");
+    assertEquals(3, out.trajectory().size());
+    assertEquals(List.of(32L, 32L, 24L), out.trajectory().stream().map(EpochRecord::trainSamples).toList(),
+        "4 + 4 + 3 batches of 8");
+    assertEquals(List.of(0.05, 0.05, 0.025), out.trajectory().stream().map(EpochRecord::learningRate).toList(),
+        "the rate at each epoch's first step: the drop is before step 7, inside epoch 1, so epoch 2 starts low");
+    assertEquals(5, notes.size(), notes.toString());
+    assertTrue(notes.get(0).startsWith("bsq: re-quantized before epoch 1:"), notes.get(0));
+    assertTrue(notes.get(1).startsWith("bsq: re-quantized before step 3 (in epoch 1):"), notes.get(1));
+    assertTrue(notes.get(2).startsWith("bsq: re-quantized before step 6 (in epoch 2):"), notes.get(2));
+    assertTrue(notes.get(3).startsWith("bsq: re-quantized before step 9 (in epoch 3):"), notes.get(3));
+    assertTrue(notes.get(4).startsWith("bsq: final re-quantization:"), notes.get(4));
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {5, 6, 7})
+  void aRunInterruptedInsideAnEpochResumesAtItsStepAndEndsTheSame(long interruptAt, @TempDir Path a,
+      @TempDir Path b) {
+    ObjectNode params = stepGranularParameters();
+    StrategyOutcome whole = new BsqStrategy().run(stripesContext(stripesModel(4), 2.75, params, a));
+
+    // "interrupt" the step with global index interruptAt (5: between events; 6: just before re-quantizing; 7: just
+    // before the lr drop); the checkpoint after the previous step remains
+    Path partial = b.resolve("partial");
+    Model m2 = stripesModel(4);
+    BsqStrategy.Parameters p = BsqStrategy.Parameters.from(params);
+    StrategyContext ctx2 = stripesContext(m2, 2.75, params, partial);
+    BsqStrategy.Plan plan = BsqStrategy.Plan.of(p, 2.75, ctx2.train().batchesPerEpoch());
+    BitRepresentation bits = BitRepresentation.install(m2, p.initialBits());
+    m2.parameters().add(new Parameter(BsqStrategy.AVERAGE_BITS_BUFFER, new int[] {plan.epochs()},
+        org.bsq.core.param.ParameterRole.STRATEGY_BUFFER, new float[plan.epochs()]));
+    org.bsq.core.train.StepHook interrupt = step -> {
+      if (step.globalStep() == interruptAt) {
+        throw new IllegalStateException("interrupted");
+      }
+    };
+    org.bsq.core.train.Trainer trainer = BsqStrategy.builder(m2, bits, p, plan, ctx2.train(), ctx2.backend(),
+        ctx2.seed(), partial.resolve(BsqStrategy.CHECKPOINT_DIR), interrupt, List.of()).build();
+    assertThrows(IllegalStateException.class, trainer::train);
+    assertEquals(interruptAt, Checkpoint.read(partial.resolve(BsqStrategy.CHECKPOINT_DIR)).state().globalStep());
+
+    Model fresh = stripesModel(4);
+    StrategyOutcome resumed = new BsqStrategy().run(stripesContext(fresh, 2.75, params, partial));
+    assertEquals(whole.scheme(), resumed.scheme());
+    assertEquals(whole.trajectory().stream().map(EpochRecord::withoutTimings).toList(),
+        resumed.trajectory().stream().map(EpochRecord::withoutTimings).toList());
+    assertEquals(whole.details().get("averageBitsPerEpoch"), resumed.details().get("averageBitsPerEpoch"));
+    assertEquals(whole.details().get("layers"), resumed.details().get("layers"));
+    Model wholeModel = stripesModel(4);
+    new BsqStrategy().run(stripesContext(wholeModel, 2.75, params, b.resolve("again")));
     for (Parameter q : wholeModel.parameters().all()) {
       assertArrayEquals(q.value(), fresh.parameters().get(q.name()).value(), q.name());
     }
