@@ -133,9 +133,13 @@ public final class Harness {
     phase[0] = "finetune";
     long f0 = System.nanoTime();
     List<EpochRecord> finetuneHistory = List.of();
+    RunRecord.FinetunePlan finetunePlan = null;
     double fe = done.finetune() ? e.finetune().epochs() * e.budgetScale() : 0;
     if (fe > 0) {
-      TrainingResult r = finetune(e, model, fe);
+      RecipePlan plan = RecipePlan.of(e.finetune().epochs(), fe, e.finetuneTrain().batchesPerEpoch());
+      finetunePlan = new RunRecord.FinetunePlan(plan.epochs(), plan.totalSteps(), plan.stepGranular(),
+          plan.milestoneSteps(e.finetune().milestones()));
+      TrainingResult r = finetune(e, model, plan);
       finetuneHistory = r.history();
     }
     double finetuneSeconds = (System.nanoTime() - f0) / 1e9;
@@ -166,7 +170,7 @@ public final class Harness {
         new RunRecord.Compression(scheme.compression(inventory), scheme.wholeModelCompression(inventory),
             scheme.wholeModelBits(inventory)),
         scheme.averageBits(inventory), cost, new RunRecord.Trajectory(done.trajectory(), finetuneHistory,
-            done.finetune() ? finetuneEvaluationSplit(e) : NO_FINETUNING, done.search()), details,
+            done.finetune() ? finetuneEvaluationSplit(e) : NO_FINETUNING, done.search(), finetunePlan), details,
         new RunRecord.Timings(done.seconds(), finetuneSeconds, evalSeconds, (System.nanoTime() - start) / 1e9),
         new RunRecord.BudgetUse(e.context().budget().epochs(), e.context().budget().evaluations(),
             e.context().budget().seconds(), done.search().size(), done.seconds()));
@@ -174,9 +178,13 @@ public final class Harness {
     return record;
   }
 
-  private TrainingResult finetune(Experiment e, Model model, double epochs) {
+  /**
+   * Finetunes as {@code plan} says (the recipe's {@code finetune.epochs} at the scaled budget): a whole budget with
+   * the milestones at epochs ({@link FractionalEpochs#scaleMilestones}), a fractional one for the plan's steps with
+   * the milestones at its steps.
+   */
+  private TrainingResult finetune(Experiment e, Model model, RecipePlan plan) {
     FinetuneSettings f = e.finetune();
-    RecipePlan plan = RecipePlan.of(f.epochs(), epochs, e.finetuneTrain().batchesPerEpoch());
     LearningRateSchedule schedule;
     if (plan.stepGranular()) {
       List<Long> steps = plan.milestoneSteps(f.milestones());

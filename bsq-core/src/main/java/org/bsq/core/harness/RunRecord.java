@@ -142,11 +142,33 @@ public record RunRecord(int formatVersion, String status, Failure error, String 
    * @param finetuneEvaluatedOn the split the finetuning epochs' evaluations (and a keep-best selection) used:
    *     "validation" or "test"; "none" when the strategy asked for no finetuning (post-training quantization)
    * @param search every candidate a search evaluated, in order (empty for strategies that do not search)
+   * @param finetunePlan where the finetuning's steps and milestones fell (null without finetuning, and in records
+   *     written before it was recorded)
    */
   public record Trajectory(List<EpochRecord> strategy, List<EpochRecord> finetune, String finetuneEvaluatedOn,
-                           List<org.bsq.core.search.SearchStep> search) {
+                           List<org.bsq.core.search.SearchStep> search, FinetunePlan finetunePlan) {
     public Trajectory {
       search = search == null ? List.of() : List.copyOf(search);
+    }
+
+    /** A trajectory without a finetuning plan. */
+    public Trajectory(List<EpochRecord> strategy, List<EpochRecord> finetune, String finetuneEvaluatedOn,
+                      List<org.bsq.core.search.SearchStep> search) {
+      this(strategy, finetune, finetuneEvaluatedOn, search, null);
+    }
+  }
+
+  /**
+   * How the finetuning spent its budget ({@link org.bsq.core.train.RecipePlan}, docs/algorithm.md section 9).
+   *
+   * @param epochs trainer epochs (the last one cut short when {@code stepGranular})
+   * @param totalSteps optimizer steps of the finetuning
+   * @param stepGranular whether the budget was fractional (milestones at steps inside epochs)
+   * @param milestoneSteps the global steps before which the learning rate drops
+   */
+  public record FinetunePlan(int epochs, long totalSteps, boolean stepGranular, List<Long> milestoneSteps) {
+    public FinetunePlan {
+      milestoneSteps = List.copyOf(milestoneSteps);
     }
   }
 

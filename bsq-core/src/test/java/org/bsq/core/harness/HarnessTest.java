@@ -131,6 +131,39 @@ class HarnessTest {
     assertEquals(r.budget(), back.budget());
   }
 
+  /** {@link #experiment} at budget scale {@code scale}. */
+  static Experiment scaled(Experiment e, double scale) {
+    return new Experiment(e.strategyName(), e.strategy(), e.context(), e.finetuneTrain(), e.validation(), e.test(),
+        e.finetune(), scale, e.config(), e.provenance(), e.costModels(), e.runDir());
+  }
+
+  @Test
+  void aFractionalFinetuningBudgetRunsItsStepsWithTheMilestoneInsideAnEpochAndResumesTheSame(@TempDir Path full,
+      @TempDir Path split) {
+    // 3 recipe epochs, milestone 2, at scale 0.6: 1.8 epochs of 4 batches = 7 steps, the drop before step 5
+    RunRecord uninterrupted = new Harness(List.of()).run(scaled(experiment(new FourBits(), full, 3), 0.6));
+    assertEquals(new RunRecord.FinetunePlan(2, 7, true, List.of(5L)), uninterrupted.trajectory().finetunePlan());
+    assertEquals(List.of(24L, 18L), uninterrupted.trajectory().finetune().stream().map(EpochRecord::trainSamples)
+        .toList(), "4 batches of 6, then 3");
+    assertEquals(uninterrupted.trajectory().finetunePlan(),
+        Harness.readRecord(full.resolve(Harness.RUN_JSON)).trajectory().finetunePlan());
+
+    TrainingListener crash = new TrainingListener() {
+      @Override
+      public void onEpochEnd(EpochRecord r) {
+        if (r.epoch() == 0) {
+          throw new IllegalStateException("simulated crash after finetuning epoch 1");
+        }
+      }
+    };
+    assertThrows(IllegalStateException.class,
+        () -> new Harness(List.of(crash)).run(scaled(experiment(new FourBits(), split, 3), 0.6)));
+    RunRecord resumed = new Harness(List.of()).run(scaled(experiment(new FourBits(), split, 3), 0.6));
+    assertEquals(uninterrupted.metrics(), resumed.metrics());
+    assertEquals(uninterrupted.trajectory().finetune().stream().map(EpochRecord::withoutTimings).toList(),
+        resumed.trajectory().finetune().stream().map(EpochRecord::withoutTimings).toList());
+  }
+
   @Test
   void anInterruptedRunResumesToTheSameResult(@TempDir Path full, @TempDir Path split) {
     RunRecord uninterrupted = new Harness(List.of()).run(experiment(new FourBits(), full, 3));
