@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Budgets in fractional epochs ({@code --budget-scale 0.01} of a 350-epoch recipe is 3.5 epochs). A run of {@code e}
+ * Epoch-granular budget rules: whole budgets' milestones and intervals ({@link #scaleEpoch}, {@link #scaleMilestones}),
+ * used by {@link org.bsq.core.train.RecipePlan}, which places fractional budgets' events at steps (decision 0009), and
+ * a batch limiter ({@link #limitBatches}). Budgets in fractional epochs ({@code --budget-scale 0.01} of a 350-epoch recipe is 3.5 epochs). A run of {@code e}
  * epochs becomes {@link #wholeEpochs(double) ceil(e)} epochs, each over the first
  * {@code round(e / ceil(e) * batches)} batches (at least one) of its (shuffled) epoch, so the schedule still spans
  * whole epochs and the amount of training equals {@code e} epochs to within one batch per epoch.

@@ -20,6 +20,10 @@ class RecipePlanTest {
     assertEquals(2, plan.epochs(), "391 steps, then 156 of the second epoch");
     assertEquals(List.of(391L), plan.milestoneSteps(List.of(250.0)), "250 / 350 of 547 = 390.7");
     assertEquals(List.of(156L, 312L, 468L), plan.periodicSteps(100), "every round(100 / 350 * 547) = 156 steps");
+    // its finetuning: 300 recipe epochs, milestones 150 and 250, at 1.2 epochs
+    RecipePlan finetune = RecipePlan.of(300, 300 * 0.004, B);
+    assertEquals(469, finetune.totalSteps());
+    assertEquals(List.of(235L, 391L), finetune.milestoneSteps(List.of(150.0, 250.0)), "234.5 rounds up");
   }
 
   @Test
