@@ -260,6 +260,9 @@ public final class Trainer {
       problems.add("schedule must be " + saved.schedule().describe() + (saved.schedulePerStep() ? " per step" : "")
           + ", was " + config.schedule().describe() + (config.schedulePerStep() ? " per step" : ""));
     }
+    if (saved.totalSteps() != config.totalSteps()) {
+      problems.add("totalSteps must be " + saved.totalSteps() + ", was " + config.totalSteps());
+    }
     if (saved.seed() != config.seed()) {
       problems.add("seed must be " + saved.seed() + ", was " + config.seed());
     }

@@ -167,4 +167,65 @@ class TrainerTest {
     EvaluationResult now = Evaluator.evaluate(BACKEND, model, testSource);
     assertEquals(r.bestEvaluation().withoutTimings(), now.withoutTimings());
   }
+
+  /** Records the global steps it acted before; acts before steps 10 and 17 (inside epochs of 7 batches). */
+  private static final class StepEvents implements EpochHook {
+    final List<Long> actedBefore = new ArrayList<>();
+
+    @Override
+    public boolean actsBeforeStep(long globalStep) { return globalStep == 10 || globalStep == 17; }
+
+    @Override
+    public void beforeStep(EpochContext context) {
+      actedBefore.add(context.globalStep());
+      context.optimizer().resetAll();
+      context.parameters().all().iterator().next().value()[0] *= 0.5f;
+    }
+  }
+
+  @Test
+  void totalStepsCutTheLastEpochAndHooksActBeforeStepsInsideEpochsAlsoAfterAResume(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    LearningRateSchedule schedule = new LearningRateSchedule.StepMilestones(List.of(12L), 7, 0.1);
+    TrainingConfig c = TrainingConfig.of(3, SgdSettings.of(0.1, 0.9, 1e-4), schedule, 5).withSchedulePerStep(true)
+        .withTotalSteps(19);
+    assertThrows(IllegalArgumentException.class,
+        () -> Trainer.builder(BACKEND, TrainFixtures.tinyConvModel(3), c.withTotalSteps(14), train()).build(),
+        "19 steps of 7 per epoch end in the third epoch, 14 in the second");
+    Model whole = TrainFixtures.tinyConvModel(3);
+    StepEvents wholeEvents = new StepEvents();
+    List<StepResult> steps = new ArrayList<>();
+    TrainingResult r = Trainer.builder(BACKEND, whole, c, train()).epochHook(wholeEvents)
+        .listener(new TrainingListener() {
+          @Override public void onStepEnd(StepResult step) { steps.add(step); }
+        }).build().train();
+    assertEquals(19, r.steps());
+    assertEquals(List.of(64L, 64L, 50L), r.history().stream().map(EpochRecord::trainSamples).toList());
+    assertEquals(List.of(10L, 17L), wholeEvents.actedBefore);
+    assertEquals(0.1, steps.get(11).learningRate());
+    assertEquals(0.1 * 0.1, steps.get(12).learningRate(), 1e-15);
+
+    for (long interruptAt : List.of(9L, 10L, 12L, 15L)) {
+      java.nio.file.Path cps = dir.resolve("at" + interruptAt);
+      TrainingConfig withCheckpoints = c.withCheckpoints(cps, 1, 1);
+      Trainer first = Trainer.builder(BACKEND, TrainFixtures.tinyConvModel(3), withCheckpoints, train())
+          .epochHook(new StepEvents()).stepHook(step -> {
+            if (step.globalStep() == interruptAt) {
+              throw new IllegalStateException("interrupted");
+            }
+          }).build();
+      assertThrows(IllegalStateException.class, first::train);
+      Model resumedModel = TrainFixtures.tinyConvModel(3);
+      StepEvents resumedEvents = new StepEvents();
+      TrainingResult resumed = Trainer.builder(BACKEND, resumedModel, withCheckpoints, train())
+          .epochHook(resumedEvents).build().resume(cps);
+      assertEquals(wholeEvents.actedBefore.stream().filter(s -> s >= interruptAt).toList(),
+          resumedEvents.actedBefore, "interrupted at " + interruptAt);
+      assertEquals(r.history().stream().map(EpochRecord::withoutTimings).toList(),
+          resumed.history().stream().map(EpochRecord::withoutTimings).toList(), "interrupted at " + interruptAt);
+      for (Parameter p : whole.parameters().all()) {
+        assertArrayEquals(p.value(), resumedModel.parameters().get(p.name()).value(), p.name() + " " + interruptAt);
+      }
+    }
+  }
 }
