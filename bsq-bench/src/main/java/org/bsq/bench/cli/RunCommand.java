@@ -60,6 +60,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print a JSON summary as the last line of stdout (progress goes to stderr).")
   boolean json;
 
+  @Option(names = "--store", paramLabel = "URL",
+      description = "Also index the finished (or failed) run into this result store (see bsq results; default: "
+          + "none).")
+  String store;
+
   @Override
   public Integer call() {
     PreparedRun run;
@@ -107,11 +112,22 @@ final class RunCommand implements Callable<Integer> {
     String holder = "bsq " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     RunRecord r = run.runIn(runDir, progress, System.console() != null && !json, holder);
     report(stdout, r);
+    int code = 0;
+    if (store != null) {
+      try {
+        org.bsq.bench.store.ResultStore.open(store).index(runDir.resolve(Harness.RUN_JSON));
+        progress.println("indexed " + runDir.resolve(Harness.RUN_JSON) + " into " + store);
+      } catch (RuntimeException e) {
+        spec.commandLine().getErr().println("bsq: the run is in " + runDir + " but was not indexed into " + store
+            + ": " + e.getMessage());
+        code = 1;
+      }
+    }
     if (json) {
       stdout.println(Json.line(summary(r, runDir)));
     }
     stdout.flush();
-    return 0;
+    return code;
   }
 
   static Map<String, Object> summary(RunRecord r, Path runDir) {
