@@ -75,7 +75,7 @@ public final class HawqStrategy implements QuantizationStrategy {
    * @param activationBits input activation bits of every counted layer (0 = keep the model's own; docs/algorithm.md
    *     section 4.1)
    * @param hutchinsonSamples the most Rademacher probes (default 100, PyHessian's; on ResNet-20 with two batches of 128
-   *     a Gauss-Newton probe costs about 2.9 CPU-seconds, so 100 probes take about 2.5 minutes on two cores)
+   *     91 probes converged in 44.9 s on a 2-core AMD EPYC, docs/strategies/hawq.md)
    * @param tolerance early stop: every layer's running mean moved by at most this fraction over each of the last
    *     {@code toleranceWindow} probes (0 = always run {@code hutchinsonSamples} probes)
    * @param toleranceWindow how many recent probes the tolerance looks back over

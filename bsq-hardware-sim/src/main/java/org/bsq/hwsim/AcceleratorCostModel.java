@@ -100,11 +100,16 @@ public final class AcceleratorCostModel implements SchemeCostModel {
       if (weightBits == 0) {
         return 0; // a pruned layer computes nothing
       }
-      org.bsq.core.quant.Precision.of(weightBits, "weight bits of layer " + layer);
-      org.bsq.core.quant.Precision.of(activationBits, "activation bits of layer " + layer);
+      if (weightBits < 0 || weightBits >= SPAN || activationBits < 0 || activationBits >= SPAN) {
+        org.bsq.core.quant.Precision.of(weightBits, "weight bits of layer " + layer);
+        org.bsq.core.quant.Precision.of(activationBits, "activation bits of layer " + layer);
+      }
       int i = (layer * SPAN + weightBits) * SPAN + activationBits;
       double v = memo[i];
       if (Double.isNaN(v)) {
+        // checked once per entry: bits in 17..31 stay unmemoized, so they fail here on every call
+        org.bsq.core.quant.Precision.of(weightBits, "weight bits of layer " + layer);
+        org.bsq.core.quant.Precision.of(activationBits, "activation bits of layer " + layer);
         LayerInfo info = inventory.get(layer);
         WorkloadLayer b = base.get(layer);
         LayerResult r = simulator.layer(b.withBits(weightBits(weightBits, simulator.accelerator().bitfusionCompat()),

@@ -152,10 +152,12 @@ final class RunCommand implements Callable<Integer> {
     out.println();
     out.printf("Run report: strategy %s%n", r.strategy());
     out.printf("  %-24s %6s %6s %9s%n", "layer", "w bits", "a bits", "params");
+    // records before activation nodes were recorded have none at all: mark nothing there
+    boolean nodesRecorded = r.scheme().layers().stream().anyMatch(x -> x.activationNode() != null);
     boolean unapplied = false;
     for (RunRecord.Layer l : r.scheme().layers()) {
-      boolean recordedOnly = l.activationBits() > 0 && l.activationBits() < 32 && l.activationNode() == null
-          && r.formatVersion() >= 2 && r.scheme().layers().stream().anyMatch(x -> x.activationNode() != null);
+      boolean recordedOnly = nodesRecorded && l.activationNode() == null && l.activationBits() > 0
+          && l.activationBits() < 32;
       unapplied |= recordedOnly;
       String a = l.activationBits() == 0 ? "-" : l.activationBits() == 32 ? "fp32" : l.activationBits()
           + (recordedOnly ? "*" : "");

@@ -19,6 +19,8 @@ public final class Model {
   private final ParameterStore parameters;
   private final Map<String, WeightSource> weightSources = new HashMap<>();
   private final Map<String, ActivationSpec> activationSpecs = new HashMap<>();
+  /** The graph's activation nodes by name (read on every forward pass through {@link #activationSpec}). */
+  private final Map<String, Op.Activation> activationOps = new HashMap<>();
 
   /**
    * Wraps a graph and a store that holds every parameter the graph declares, with the declared shapes.
@@ -28,6 +30,11 @@ public final class Model {
   public Model(Graph graph, ParameterStore parameters) {
     this.graph = graph;
     this.parameters = parameters;
+    for (Op op : graph.ops()) {
+      if (op instanceof Op.Activation a) {
+        activationOps.put(a.name(), a);
+      }
+    }
     graph.parameterShapes().forEach((name, shape) -> {
       if (!parameters.contains(name)) {
         throw new IllegalArgumentException("model '" + graph.name() + "' needs parameter '" + name + "', missing");
@@ -139,16 +146,12 @@ public final class Model {
   public Map<String, ActivationSpec> activationSpecOverrides() { return Map.copyOf(activationSpecs); }
 
   private Op.Activation activationOp(String node) {
-    for (Op op : graph.ops()) {
-      if (op instanceof Op.Activation a && a.name().equals(node)) {
-        return a;
-      }
+    Op.Activation a = activationOps.get(node);
+    if (a == null) {
+      throw new IllegalArgumentException("unknown activation node '" + node + "'; known: "
+          + new TreeSet<>(activationOps.keySet()));
     }
-    TreeSet<String> known = new TreeSet<>();
-    for (Op op : graph.ops()) {
-      if (op instanceof Op.Activation a) known.add(a.name());
-    }
-    throw new IllegalArgumentException("unknown activation node '" + node + "'; known: " + known);
+    return a;
   }
 
   private boolean hasWeightLayer(String layer) {

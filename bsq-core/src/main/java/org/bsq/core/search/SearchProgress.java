@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
- * Prints a search's progress: on a console one redrawn line ({@code search [=====     ] 37/300 (12%) eta 4m05s,
+ * Prints a search's progress: on a console one redrawn line ({@code search [=====     ] 37/300 (12%) eta 4:05,
  * best reward -0.0123 at 2.31 ms, last top1 85.20% 2.45 ms}), otherwise a line at every tenth of the evaluation budget
  * (every 10th evaluation without one) and at the end.
  */
@@ -76,8 +76,6 @@ public final class SearchProgress implements SearchListener {
   }
 
   private static String seconds(double s) {
-    long t = Math.round(s);
-    return t >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", t / 3600, t / 60 % 60)
-        : t >= 60 ? String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60) : t + "s";
+    return org.bsq.core.train.ConsoleProgress.formatSeconds(s);
   }
 }

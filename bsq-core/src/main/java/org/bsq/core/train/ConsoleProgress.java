@@ -175,7 +175,8 @@ public final class ConsoleProgress implements TrainingListener {
     out.flush();
   }
 
-  static String formatSeconds(double seconds) {
+  /** {@code m:ss}, or {@code h:mm:ss} from an hour on. */
+  public static String formatSeconds(double seconds) {
     long s = (long) Math.rint(Math.max(0, seconds));
     if (s >= 3600) {
       return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
