@@ -142,6 +142,32 @@ public final class PaperTables {
     return new Table("BSQ against other methods on CIFAR-10 ResNet-20 (paper Table 2 layout)", cols, rows, allNotes);
   }
 
+  /**
+   * A comparison of any runs (the demo's, a sweep's): one row per run in the given order, its strategy, size,
+   * accuracy before and after finetuning, latency and energy per preset, and wall time.
+   */
+  public static Table comparison(String title, List<RunResult> runs, List<String> presets, List<String> notes) {
+    List<String> cols = new ArrayList<>(List.of("run", "strategy", "avg w bits", "comp.", "top-1 before FT",
+        "top-1 after FT"));
+    for (String p : presets) {
+      cols.add(p + " latency (ms)");
+      cols.add(p + " energy (mJ)");
+    }
+    cols.add("seconds");
+    List<List<String>> rows = new ArrayList<>();
+    for (RunResult run : runs) {
+      List<String> r = new ArrayList<>(List.of(run.id(), cell(run, RunRecord::strategy)));
+      r.add(cell(run, x -> fixed(x.avgBits(), 2)));
+      r.add(cell(run, x -> fixed(x.compression().paper(), 2) + "x"));
+      r.add(cell(run, x -> pct(x.metrics().top1BeforeFinetune())));
+      r.add(cell(run, x -> pct(x.metrics().top1())));
+      addCosts(r, run, presets);
+      r.add(cell(run, x -> fixed(x.timings().totalSeconds(), 1)));
+      rows.add(r);
+    }
+    return new Table(title, cols, rows, notes);
+  }
+
   private static void addCosts(List<String> r, RunResult run, List<String> presets) {
     for (String p : presets) {
       r.add(cell(run, x -> cost(x, p, "latencyMsPerImage")));
