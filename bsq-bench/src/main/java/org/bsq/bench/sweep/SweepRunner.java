@@ -48,8 +48,9 @@ public final class SweepRunner {
    * @param store the result store URL or SQLite path; null: {@code $BSQ_RESULT_STORE}, else {@code OUT/results.db}
    * @param progress where the status lines go
    * @param interactive redraw one line per active run (a terminal) instead of printing events and summaries
-   * @param javaOptions the child JVM's options; null: {@code $BSQ_JAVA_OPTS} split at spaces, else this JVM's heap
-   *     and stack options ({@code -Xmx}, {@code -Xms}, {@code -Xss})
+   * @param javaOptions the child JVM's options; null: {@code $BSQ_JAVA_OPTS} split at spaces, else this JVM's heap,
+   *     stack and collector options ({@code -Xmx}, {@code -Xms}, {@code -Xss}, {@code -XX:+Use...GC}) and its
+   *     {@code -Dbsq.*} properties
    * @param classPath the child's class path; null: this JVM's {@code java.class.path}
    * @param summaryEvery how often a non-interactive progress summary is printed
    */
@@ -148,8 +149,8 @@ public final class SweepRunner {
         "bsq-sweep-children");
     Runtime.getRuntime().addShutdownHook(hook);
     List<Path> toIndex = new ArrayList<>();
-    display.event(String.format(Locale.ROOT, "sweep %s: %d runs into %s (%d at a time, %d threads each, budget scale "
-        + "%s, store %s)", plan.sweep().name(), plan.runs().size(), plan.outDir(), options.jobs(), threads,
+    display.event(String.format(Locale.ROOT, "sweep %s: %d runs into %s (%d at a time, OMP_NUM_THREADS=%d each, "
+        + "budget scale %s, store %s)", plan.sweep().name(), plan.runs().size(), plan.outDir(), options.jobs(), threads,
         plan.budgetScale(), store));
     try {
       // the runs found done: recorded (and re-indexed) before anything starts
@@ -349,7 +350,8 @@ public final class SweepRunner {
       return Arrays.stream(env.trim().split("\\s+")).toList();
     }
     return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-Xss")).toList();
+        .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-Xss")
+            || a.matches("-XX:\\+Use\\w*GC") || a.startsWith("-Dbsq.")).toList();
   }
 
   /** Copies the child's output into its log, keeping its last line and its last {@code bsq:} line. */

@@ -79,7 +79,8 @@ public record SweepStatus(SweepPlan plan, List<Entry> runs) {
         }
         switch (folder.state()) {
           case FINISHED:
-            return new Entry(run.id(), RunState.DONE, "", dir, Harness.readFinishedRecord(dir.resolve(Harness.RUN_JSON)));
+            return new Entry(run.id(), RunState.DONE, "", dir,
+                Harness.readFinishedRecord(dir.resolve(Harness.RUN_JSON)));
           case FAILED:
             RunRecord.Failure f = folder.record().error();
             folderState = new Entry(run.id(), RunState.FAILED, "failed during " + f.phase() + " (" + f.type() + ": "

@@ -193,6 +193,21 @@ class SweepFileTest {
     assertThrows(IllegalArgumentException.class, () -> s.plan(0, tmp.resolve("out")));
   }
 
+  @Test
+  void theShippedExampleSweepPlans() {
+    SweepPlan plan = SweepFile.read(Path.of("..", "configs", "sweeps", "embedded-compare.yaml")).plan(1, tmp);
+    assertEquals(List.of("uniform-w4-s1", "uniform-w4-s2", "hawq-b3.5-s1", "hawq-b3.5-s2", "random-b3.5-s1",
+        "random-b3.5-s2"), plan.runs().stream().map(PlannedRun::id).toList());
+    assertEquals(6, plan.runs().stream().map(PlannedRun::configHash).distinct().count());
+    JsonNode uniform = ConfigDocument.read(plan.run("uniform-w4-s2").config())
+        .withOverrides(plan.run("uniform-w4-s2").resolvedOverrides()).tree();
+    assertEquals("uniform", uniform.at("/strategy/name").asText());
+    assertEquals(4, uniform.at("/strategy/params/weightBits").asInt());
+    assertTrue(uniform.at("/strategy/params/budget").isMissingNode());
+    assertEquals(2, uniform.at("/seed").asInt());
+    assertTrue(uniform.at("/model/weights").asText().endsWith("runs/demo/weights"));
+  }
+
   /** A finished record with these average bits (top-1 0.91, compression 32/bits). */
   static RunRecord record(double avgBits) {
     String json = "{\"formatVersion\":2,\"status\":\"finished\",\"strategy\":\"uniform\",\"avgBits\":" + avgBits

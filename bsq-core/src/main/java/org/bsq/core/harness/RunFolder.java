@@ -131,8 +131,8 @@ public final class RunFolder {
 
   /**
    * Checks, without writing anything, that this folder can take a run of {@code identity}: the path is a folder or
-   * absent; a folder without {@value #CONFIG_FILE} is empty (but for {@link #BESIDE_FILES}); a folder with one is bound to the same configuration and
-   * the same inputs. Returns the folder's state.
+   * absent; a folder without {@value #CONFIG_FILE} is empty (but for {@link #BESIDE_FILES}); a folder with one is
+   * bound to the same configuration and the same inputs. Returns the folder's state.
    *
    * @throws IllegalArgumentException naming the rule and, for another configuration, the keys that differ
    */
