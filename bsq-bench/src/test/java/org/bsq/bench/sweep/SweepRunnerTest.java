@@ -13,12 +13,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.bsq.bench.cli.BsqCli;
 import org.bsq.bench.store.ResultStore;
 import org.bsq.core.harness.Harness;
 import org.bsq.core.harness.RunFolder;
 import org.bsq.core.json.Json;
+import org.bsq.core.train.Checkpoint;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,6 +148,53 @@ class SweepRunnerTest {
     assertEquals(base.record().configHash(), third.result().outcome("base").record().configHash());
     assertNotNull(third.result().outcome("matched").record());
     assertEquals(2, storedHashes(r.store()).size());
+  }
+
+  @Test
+  @Tag("integration")
+  void killingTheSweepKillsItsChildrenAndTheNextSweepContinuesTheRun() throws Exception {
+    Files.writeString(tmp.resolve("finetuned.yaml"), EXPERIMENT.replace(", mode: ptq", "")
+        + "finetune: {epochs: 8, learningRate: 0.05}\n");
+    Path file = Files.writeString(tmp.resolve("k.yaml"), "name: k\nruns:\n  - {id: long, config: finetuned.yaml}\n");
+    Path out = tmp.resolve("out");
+    Path runDir = out.resolve("long");
+    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+        "-Xss8m", "-cp", System.getProperty("java.class.path"), BsqCli.class.getName(), "sweep", file.toString(),
+        "--out", out.toString());
+    Process parent = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("parent.log").toFile()).start();
+    List<ProcessHandle> children;
+    try {
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      while (!Checkpoint.exists(runDir.resolve("finetune")) && System.nanoTime() < deadline && parent.isAlive()) {
+        Thread.sleep(20);
+      }
+      assertTrue(Checkpoint.exists(runDir.resolve("finetune")), Files.readString(tmp.resolve("parent.log")));
+      children = parent.descendants().toList();
+      assertFalse(children.isEmpty());
+      parent.destroy(); // SIGTERM: the sweep's shutdown hook ends its children
+      assertTrue(parent.waitFor(30, TimeUnit.SECONDS));
+    } finally {
+      parent.destroyForcibly();
+    }
+    for (ProcessHandle child : children) {
+      child.onExit().get(30, TimeUnit.SECONDS);
+      assertFalse(child.isAlive(), "child " + child.pid() + " outlived the sweep");
+    }
+    assertFalse(RunFolder.at(runDir).busy());
+    assertFalse(Files.exists(runDir.resolve(Harness.RUN_JSON)), "killed after the first epoch, before the end");
+    SweepPlan plan = SweepFile.read(file).plan(1.0, out);
+    SweepStatus.Entry interrupted = SweepStatus.of(plan).entry("long");
+    assertEquals(RunState.MISSING, interrupted.state());
+    assertEquals("interrupted; continues from its checkpoints", interrupted.detail());
+
+    Ran again = sweep(plan);
+    assertEquals(RunState.DONE, again.result().outcome("long").state(), again.log());
+    assertTrue(again.log().contains("sweep: start long (continuing the interrupted run from its checkpoints)"),
+        again.log());
+    String log = Files.readString(runDir.resolve(SweepStatus.LOG_FILE));
+    assertTrue(log.contains("bsq run: continuing the interrupted run"), log);
+    assertEquals(8, again.result().outcome("long").record().trajectory().finetune().size());
   }
 
   @Test
