@@ -11,9 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bsq.core.config.ConfigBinder;
 import org.bsq.core.config.ConfigDocument;
-import org.bsq.core.config.ConfigException;
 import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.Backends;
 import org.bsq.core.engine.Model;
@@ -22,7 +20,6 @@ import org.bsq.core.harness.Experiment;
 import org.bsq.core.harness.Harness;
 import org.bsq.core.harness.RunFolder;
 import org.bsq.core.harness.RunRecord;
-import org.bsq.core.json.Json;
 import org.bsq.core.provenance.Digests;
 import org.bsq.core.provenance.Provenance;
 import org.bsq.core.search.CostMetric;
@@ -34,7 +31,6 @@ import org.bsq.core.strategy.QuantizationStrategy;
 import org.bsq.core.strategy.SchemeCostModel;
 import org.bsq.core.strategy.SizeOnlyCostModel;
 import org.bsq.core.strategy.StrategyContext;
-import org.bsq.core.strategy.StrategyRegistry;
 import org.bsq.core.train.ConsoleProgress;
 import org.bsq.core.train.Initializers;
 import org.bsq.data.DataLoader;
@@ -77,40 +73,8 @@ final class PreparedRun {
 
   /** Binds and loads an experiment document at a budget scale; every error is a usage error. */
   static PreparedRun of(ConfigDocument doc, double budgetScale) {
-    checkBudgetScale("--budget-scale", budgetScale);
-    List<String> problems = new ArrayList<>();
-    ExperimentConfig cfg = null;
-    try {
-      cfg = ConfigBinder.bind(doc, "", ExperimentConfig.class);
-    } catch (ConfigException e) {
-      problems.addAll(e.problems());
-    }
-    StrategyRegistry registry = StrategyRegistry.discover();
-    String name = cfg != null ? cfg.strategy().name() : doc.tree().path("strategy").path("name").asText("");
-    QuantizationStrategy strategy = null;
-    Object params = null;
-    if (!name.isBlank()) {
-      try {
-        strategy = registry.get(name);
-      } catch (IllegalArgumentException e) {
-        problems.add("strategy.name: " + e.getMessage() + doc.describeOrigin("strategy.name"));
-      }
-    }
-    if (strategy != null) {
-      try {
-        params = ConfigBinder.bind(doc, "strategy.params", strategy.parametersType());
-      } catch (ConfigException e) {
-        problems.addAll(e.problems());
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new UsageException(new ConfigException(doc.source(), problems).getMessage());
-    }
-    ObjectNode experiment = Json.files().valueToTree(cfg);
-    ((ObjectNode) experiment.get("strategy")).set("params", Json.files().valueToTree(params));
-    // How the data are fetched is no part of the experiment: a run started with --download continues without it.
-    ((ObjectNode) experiment.get("dataset")).remove("download");
-    return load(cfg, strategy, experiment, budgetScale);
+    BoundExperiment bound = BoundExperiment.bind(doc, budgetScale);
+    return load(bound.config(), bound.strategy(), bound.resolved(), budgetScale);
   }
 
   /** The experiment a run folder is bound to (for {@code --resume}). */
@@ -141,7 +105,7 @@ final class PreparedRun {
     }
   }
 
-  private static PreparedRun load(ExperimentConfig cfg, QuantizationStrategy strategy, ObjectNode experiment,
+  private static PreparedRun load(ExperimentConfig cfg, QuantizationStrategy strategy, ObjectNode resolved,
                                   double budgetScale) {
     DataSet data = UsageException.usage(() ->
         DataSets.load(cfg.dataset().name(), cfg.dataset().dataDir(), cfg.dataset().download()));
@@ -166,9 +130,6 @@ final class PreparedRun {
       ModelDataOptions.loadWeights(cfg.model().weights(), model);
       inputs.put(WEIGHTS_INPUT, weightsDigest(cfg.model().weights()));
     }
-    ObjectNode resolved = Json.files().createObjectNode();
-    resolved.put("budgetScale", budgetScale);
-    resolved.set("experiment", experiment);
     return new PreparedRun(cfg, strategy, resolved, budgetScale, data, heldOut, model,
         RunFolder.Identity.of(resolved, inputs));
   }
@@ -184,6 +145,11 @@ final class PreparedRun {
 
   ExperimentConfig config() {
     return config;
+  }
+
+  /** The identity a run folder of this run is bound to. */
+  RunFolder.Identity identity() {
+    return identity;
   }
 
   /**

@@ -104,7 +104,7 @@ class UsageErrorsCliTest {
   void anUnknownCommandListsTheKnownOnes() {
     Result r = run("trian", "--model", "small-cnn");
     assertEquals(2, r.code());
-    assertEquals("bsq: unknown command 'trian'; known: [bench, demo, eval, help, list, results, run, simulate, train]",
+    assertEquals("bsq: unknown command 'trian'; known: [bench, demo, eval, help, list, results, run, simulate, sweep, train]",
         r.err().lines().findFirst().orElseThrow());
   }
 

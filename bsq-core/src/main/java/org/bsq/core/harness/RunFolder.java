@@ -41,6 +41,12 @@ public final class RunFolder {
   public static final String CONFIG_FILE = "config.json";
   /** The lock file. */
   public static final String LOCK_FILE = ".lock";
+  /**
+   * Files a tool may keep beside a run before it starts (they do not make a folder foreign): the lock, and a sweep's
+   * log and failure note ({@code bsq sweep} writes them while its child {@code bsq run} works in the folder).
+   */
+  public static final java.util.Set<String> BESIDE_FILES = java.util.Set.of(LOCK_FILE, "sweep.log",
+      "sweep-failure.json");
   /** How many differing keys an identity error lists. */
   private static final int MAX_LISTED = 12;
   /** Temporary siblings that {@link Checkpoint#write} and {@link Json#writeFile} use while writing. */
@@ -125,8 +131,8 @@ public final class RunFolder {
 
   /**
    * Checks, without writing anything, that this folder can take a run of {@code identity}: the path is a folder or
-   * absent; a folder without {@value #CONFIG_FILE} is empty; a folder with one is bound to the same configuration and
-   * the same inputs. Returns the folder's state.
+   * absent; a folder without {@value #CONFIG_FILE} is empty (but for {@link #BESIDE_FILES}); a folder with one is
+   * bound to the same configuration and the same inputs. Returns the folder's state.
    *
    * @throws IllegalArgumentException naming the rule and, for another configuration, the keys that differ
    */
@@ -172,7 +178,7 @@ public final class RunFolder {
       return List.of();
     }
     try (Stream<Path> s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(LOCK_FILE)).sorted().toList();
+      return s.map(p -> p.getFileName().toString()).filter(n -> !BESIDE_FILES.contains(n)).sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
     }
@@ -245,6 +251,46 @@ public final class RunFolder {
     } catch (RuntimeException e) {
       held.close();
       throw e;
+    }
+  }
+
+  /**
+   * Whether another process holds the folder's lock now (a run is working in it). Writes nothing: a folder without a
+   * lock file, or with an empty one (released), is free without probing; otherwise the lock is tried and released at
+   * once. Do not call it in the process that holds the lock (closing the probe's channel may release that process's
+   * lock on some systems).
+   */
+  public boolean busy() {
+    Path file = dir.resolve(LOCK_FILE);
+    try {
+      if (!Files.isRegularFile(file) || Files.size(file) == 0) {
+        return false;
+      }
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        FileLock lock;
+        try {
+          lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+          return true;
+        }
+        if (lock == null) {
+          return true;
+        }
+        lock.release();
+        return false;
+      }
+    } catch (IOException e) {
+      return false; // vanished or unreadable: nobody we can see holds it
+    }
+  }
+
+  /** Who holds (or last held) the folder's lock, as its holder wrote it; "" when unknown. */
+  public String lockHolder() {
+    try {
+      Path file = dir.resolve(LOCK_FILE);
+      return Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8).trim() : "";
+    } catch (IOException e) {
+      return "";
     }
   }
 
