@@ -57,15 +57,15 @@ final class HtmlReport {
         continue;
       }
       RunRecord rec = r.record();
-      h.append("<tr><td class=\"l\">").append(esc(r.strategy())).append("</td><td class=\"l\">")
+      h.append("<tr class=\"run\"><td class=\"l\">").append(esc(r.strategy())).append("</td><td class=\"l\">")
           .append(esc(r.label())).append("</td><td>").append(rec.seed()).append("</td><td>")
           .append(num(rec.avgBits(), "%.3f")).append("</td><td>")
           .append(rec.compression() == null ? "-" : num(rec.compression().paper(), "%.2fx")).append("</td><td>")
           .append(pct(rec.metrics().top1Float())).append("</td><td>").append(pct(rec.metrics().top1BeforeFinetune()))
           .append("</td><td>").append(pct(rec.metrics().top1())).append("</td>");
       for (String p : presets) {
-        h.append("<td>").append(num(Figures.cost(rec, p, Figures.LATENCY), "%.4g")).append("</td><td>")
-            .append(num(Figures.cost(rec, p, Figures.ENERGY), "%.4g")).append("</td>");
+        h.append("<td>").append(sig(Figures.cost(rec, p, Figures.LATENCY))).append("</td><td>")
+            .append(sig(Figures.cost(rec, p, Figures.ENERGY))).append("</td>");
       }
       h.append("</tr>\n");
     }
@@ -103,8 +103,8 @@ final class HtmlReport {
           .append("</td>");
       for (String p : presets) {
         h.append("<td>").append(Summary.of(g.values(r -> Figures.cost(r.record(), p, Figures.LATENCY)))
-            .format("%.4g")).append("</td><td>")
-            .append(Summary.of(g.values(r -> Figures.cost(r.record(), p, Figures.ENERGY))).format("%.4g"))
+            .format(HtmlReport::sig)).append("</td><td>")
+            .append(Summary.of(g.values(r -> Figures.cost(r.record(), p, Figures.ENERGY))).format(HtmlReport::sig))
             .append("</td>");
       }
       h.append("</tr>\n");
@@ -161,6 +161,14 @@ final class HtmlReport {
       }
     }
     return List.copyOf(p);
+  }
+
+  /** Four significant digits, no trailing zeros ("-" for NaN). */
+  static String sig(double v) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return "-";
+    }
+    return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
   }
 
   private static String pct(double fraction) {

@@ -82,11 +82,16 @@ public final class SeedStatistics {
 
     /** {@code mean ± sd} with the pattern (e.g. {@code %.4f}); just the mean for one value, "-" for none. */
     public String format(String pattern) {
+      return format(v -> String.format(Locale.ROOT, pattern, v));
+    }
+
+    /** {@code mean ± sd} with the formatter; just the mean for one value, "-" for none. */
+    public String format(java.util.function.DoubleFunction<String> formatter) {
       if (n == 0) {
         return "-";
       }
-      String m = String.format(Locale.ROOT, pattern, mean);
-      return n < 2 ? m : m + " ± " + String.format(Locale.ROOT, pattern, sd);
+      String m = formatter.apply(mean);
+      return n < 2 ? m : m + " ± " + formatter.apply(sd);
     }
   }
 
