@@ -89,7 +89,8 @@ public final class ReportInputs {
     List<Map<String, Object>> rows = store.query(filters);
     if (rows.isEmpty()) {
       throw new IllegalArgumentException("no run in the result store " + store.url() + " matches "
-          + (filters.isEmpty() ? "(no filter)" : filters.toString()));
+          + (filters.isEmpty() ? "(no filter)" : String.join(" and ", filters.stream()
+          .map(f -> f.column() + f.op() + f.value()).toList())));
     }
     Map<String, ReportRun> runs = new LinkedHashMap<>();
     Set<String> labels = new HashSet<>();

@@ -9,7 +9,7 @@ import org.bsq.core.harness.RunRecord;
 import org.bsq.core.json.Json;
 
 /** Small but complete run records, built as run.json documents and read back as the harness reads them. */
-final class ReportFixtures {
+public final class ReportFixtures {
   static final List<String> LAYERS = List.of("conv1", "conv2", "fc");
   static final List<String> PRESETS = List.of("bitfusion-e", "stripes");
 
@@ -19,7 +19,7 @@ final class ReportFixtures {
    * A finished run: {@code bits} per layer of a 3-layer model, top-1 {@code top1}, costs growing with the average
    * bits; BSQ runs carry per-plane statistics and per-epoch average bits.
    */
-  static ObjectNode finished(String strategy, long seed, double top1, int[] bits, String variant) {
+  public static ObjectNode finished(String strategy, long seed, double top1, int[] bits, String variant) {
     ObjectNode o = base(strategy, seed, variant, "finished");
     ArrayNode layers = o.putObject("scheme").putArray("layers");
     long[] params = {100, 400, 500};
@@ -72,7 +72,7 @@ final class ReportFixtures {
   }
 
   /** A failed run's document. */
-  static ObjectNode failed(String strategy, long seed) {
+  public static ObjectNode failed(String strategy, long seed) {
     ObjectNode o = base(strategy, seed, "x", "failed");
     o.putObject("error").put("phase", "finetune").put("type", "java.lang.IllegalStateException")
         .put("message", "diverged <badly>").put("seconds", 12.0);
@@ -139,7 +139,7 @@ final class ReportFixtures {
   }
 
   /** Writes the document as {@code dir/run.json}. */
-  static Path write(Path dir, ObjectNode doc) throws java.io.IOException {
+  public static Path write(Path dir, ObjectNode doc) throws java.io.IOException {
     java.nio.file.Files.createDirectories(dir);
     Path f = dir.resolve(Harness.RUN_JSON);
     java.nio.file.Files.writeString(f, Json.pretty(doc));
