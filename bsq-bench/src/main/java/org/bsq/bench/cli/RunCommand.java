@@ -110,24 +110,36 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
     String holder = "bsq " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-    RunRecord r = run.runIn(runDir, progress, System.console() != null && !json, holder);
-    report(stdout, r);
-    int code = 0;
-    if (store != null) {
-      try {
-        org.bsq.bench.store.ResultStore.open(store).index(runDir.resolve(Harness.RUN_JSON));
-        progress.println("indexed " + runDir.resolve(Harness.RUN_JSON) + " into " + store);
-      } catch (RuntimeException e) {
-        spec.commandLine().getErr().println("bsq: the run is in " + runDir + " but was not indexed into " + store
-            + ": " + e.getMessage());
-        code = 1;
+    RunRecord r;
+    try {
+      r = run.runIn(runDir, progress, System.console() != null && !json, holder);
+    } catch (RuntimeException e) {
+      // a run that failed after it started leaves a failed run.json: the store records the failure too
+      if (store != null && !(e instanceof UsageException) && Files.isRegularFile(runDir.resolve(Harness.RUN_JSON))) {
+        index(runDir, progress);
       }
+      throw e;
     }
+    report(stdout, r);
+    int code = store != null && !index(runDir, progress) ? 1 : 0;
     if (json) {
       stdout.println(Json.line(summary(r, runDir)));
     }
     stdout.flush();
     return code;
+  }
+
+  /** Indexes the folder's run.json into {@link #store}; false (with the reason on stderr) when that failed. */
+  private boolean index(Path runDir, PrintWriter progress) {
+    try {
+      org.bsq.bench.store.ResultStore.open(store).index(runDir.resolve(Harness.RUN_JSON));
+      progress.println("indexed " + runDir.resolve(Harness.RUN_JSON) + " into " + store);
+      return true;
+    } catch (RuntimeException e) {
+      spec.commandLine().getErr().println("bsq: the run is in " + runDir + " but was not indexed into " + store
+          + ": " + e.getMessage());
+      return false;
+    }
   }
 
   static Map<String, Object> summary(RunRecord r, Path runDir) {

@@ -222,8 +222,10 @@ public final class ResultStore {
       throw new IllegalArgumentException("run record of " + runDir + " has no configHash");
     }
     JsonNode config = r.config();
-    String model = config == null ? null : text(config.path("model").path("name"));
-    String dataset = config == null ? null : text(config.path("dataset").path("name"));
+    // run.json's config is {budgetScale, experiment: {model, dataset, ...}}
+    JsonNode experiment = config == null ? null : config.path("experiment");
+    String model = experiment == null ? null : text(experiment.path("model").path("name"));
+    String dataset = experiment == null ? null : text(experiment.path("dataset").path("name"));
     RunRecord.Metrics m = r.metrics();
     try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(UPSERT)) {
       int i = 1;

@@ -34,5 +34,24 @@ class RunStoreCliTest {
     assertEquals("uniform", rows.get(0).path("strategy").asText());
     assertEquals(run.at("/metrics/top1").asDouble(), rows.get(0).path("top1").asDouble(), 0.0);
     assertTrue(rows.get(0).path("run_dir").asText().endsWith("ptq"), q.out());
+    assertEquals("small-cnn", rows.get(0).path("model").asText()); // read from config.experiment
+    assertEquals("embedded", rows.get(0).path("dataset").asText());
+  }
+
+  @Test
+  void aRunThatFailsAfterItStartedIsIndexedAsFailed(@TempDir Path tmp) throws Exception {
+    Path notARecord = Files.writeString(tmp.resolve("not-a-run.json"), "{}");
+    Path out = tmp.resolve("scheme");
+    String store = "jdbc:sqlite:" + tmp.resolve("results.db");
+    BsqCliTest.Result r = BsqCliTest.run("run", Path.of("..", "configs", "embedded-uniform4.yaml").toString(),
+        "--set", "strategy.name=scheme", "--set", "strategy.params={run: " + notARecord + "}",
+        "--set", "dataset.limitTrain=256", "--set", "dataset.limitTest=128", "--out", out.toString(),
+        "--store", store);
+    assertEquals(1, r.code(), r.err());
+    assertEquals("failed", JSON.readTree(Files.readString(out.resolve("run.json"))).path("status").asText());
+    BsqCliTest.Result q = BsqCliTest.run("results", "--store", store, "--json");
+    JsonNode rows = JSON.readTree(q.out().strip());
+    assertEquals(1, rows.size(), q.out());
+    assertEquals("failed", rows.get(0).path("status").asText());
   }
 }

@@ -108,7 +108,7 @@ class UsageErrorsCliTest {
         r.err().lines().findFirst().orElseThrow());
   }
 
-  static final String[] COMMANDS = {"train", "eval", "run", "simulate", "demo", "bench", "list", "report"};
+  static final String[] COMMANDS = {"train", "eval", "run", "simulate", "demo", "bench", "list", "report", "sweep", "reproduce"};
 
   /**
    * picocli warns on System.err about a lone '%' in a description (its tracer keeps the stream of its first use), so

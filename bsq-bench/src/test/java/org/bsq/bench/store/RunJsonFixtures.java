@@ -39,7 +39,7 @@ final class RunJsonFixtures {
                                  String status) {
     ObjectNode o = Json.files().createObjectNode();
     o.put("formatVersion", 2).put("status", status).put("strategy", strategy);
-    ObjectNode config = o.putObject("config");
+    ObjectNode config = o.putObject("config").put("budgetScale", 0.5).putObject("experiment"); // as run.json
     config.putObject("model").put("name", model);
     config.putObject("dataset").put("name", dataset);
     config.putObject("strategy").put("name", strategy);
