@@ -52,7 +52,9 @@ public final class SweepPlan {
       Map<String, RunRecord> finished = new HashMap<>();
       boolean known = true;
       for (Reference ref : spec.references()) {
-        if (ref.numeric() && !finished.containsKey(ref.id())) {
+        // a path is known at once, but what it names exists only when the run has finished (a strategy may check
+        // that it exists when the configuration binds): every reference waits for its run
+        if (!finished.containsKey(ref.id())) {
           RunRecord r = finishedRecord(byId.get(ref.id()));
           if (r == null) {
             known = false;

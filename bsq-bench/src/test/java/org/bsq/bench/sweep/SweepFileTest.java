@@ -100,8 +100,10 @@ class SweepFileTest {
     PlannedRun matched = plan.run("matched");
     assertTrue(matched.waitingForReferences(), matched.toString());
     assertNull(matched.resolvedOverrides());
-    PlannedRun fromPath = plan.run("from-path");
-    assertNotNull(fromPath.configHash(), "a path reference is known before its run ends");
+    // a path reference waits too: what it names exists only once its run has finished (the scheme strategy checks
+    // that its run.json exists when it binds)
+    assertTrue(plan.run("from-path").waitingForReferences());
+    PlannedRun fromPath = plan.resolve(plan.run("from-path"), id -> record(3.7));
     assertEquals("dataset.dataDir=" + Json.line(tmp.resolve("out").resolve("base").toString()),
         fromPath.resolvedOverrides().get(0));
     assertEquals("dataset.limitTest=32", fromPath.resolvedOverrides().get(1));
