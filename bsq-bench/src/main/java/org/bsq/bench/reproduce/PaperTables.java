@@ -20,9 +20,9 @@ public final class PaperTables {
       "scratch-a1e-2", "scratch-a2e-2");
   /** The matched-size baselines of Table 1 (matched to the BSQ run at alpha 5e-3): id, label. */
   public static final List<List<String>> MATCHED = List.of(
-      List.of("uniform-matched", "uniform QAT, largest whole bits within BSQ 5e-3's size"),
-      List.of("haq-matched", "HAQ, size budget = BSQ 5e-3's size"),
-      List.of("hawq-matched", "HAWQ, size budget = BSQ 5e-3's size"));
+      List.of("uniform-matched", "uniform QAT at BSQ 5e-3's size (whole bits rounded down)"),
+      List.of("haq-matched", "HAQ at BSQ 5e-3's size"),
+      List.of("hawq-matched", "HAWQ at BSQ 5e-3's size"));
   /** Run id of BSQ with full-precision activations (Table 2). */
   public static final String BSQ_FP_ACT_ID = "bsq-fpact-a5e-3";
   /** Run id of uniform 4-bit weights and activations (Table 2). */
