@@ -7,10 +7,20 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.bsq.bench.report.Report;
+import org.bsq.bench.report.ReportRun;
+import org.bsq.bench.reproduce.PaperTables;
+import org.bsq.bench.reproduce.RunResult;
+import org.bsq.bench.reproduce.Table;
+import org.bsq.bench.sweep.SweepFile;
+import org.bsq.bench.sweep.SweepPlan;
+import org.bsq.bench.sweep.SweepResult;
+import org.bsq.bench.sweep.SweepRunner;
 import org.bsq.core.config.ConfigDocument;
 import org.bsq.core.engine.Backend;
 import org.bsq.core.engine.Backends;
@@ -42,13 +52,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bsq demo}: the main job on the embedded Fashion-MNIST subset, with no download. It trains the small CNN in
- * full precision, then runs BSQ from that model through the harness ({@code configs/embedded-bsq.yaml}: BSQ training,
- * fixed-scheme finetuning, evaluation, pricing) and prints the per-layer bits, average bits, compression and accuracy
- * next to the float model's.
+ * full precision, then runs the comparison sweep {@code configs/sweeps/demo.yaml} from that model (BSQ through the
+ * harness, then uniform 3-bit QAT, HAWQ, random search and HAQ at the size BSQ reached), each run a child
+ * {@code bsq run} into {@code OUT/ID}, and prints BSQ's per-layer bits, the comparison table with latency and energy
+ * on two accelerator presets, and where the HTML report is. Run again, it finds the finished runs and trains only
+ * the float model.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Train the small CNN on the embedded Fashion-MNIST subset, then quantize it with BSQ and compare "
-        + "(no download, about 1-2 minutes once built).")
+    description = "Train the small CNN on the embedded Fashion-MNIST subset, then quantize it with BSQ, uniform 3-bit "
+        + "QAT, HAWQ, random search and HAQ at BSQ's size; print the comparison table with hardware columns and write "
+        + "the HTML report (no download, about 3 minutes on 2 cores once built).")
 final class DemoCommand implements Callable<Integer> {
   static final String MODEL = "small-cnn";
   static final String DATASET = DataSets.EMBEDDED;
@@ -72,11 +85,26 @@ final class DemoCommand implements Callable<Integer> {
   boolean json;
 
   @Option(names = "--bsq-scale", defaultValue = "1", paramLabel = "F",
-      description = "Budget scale of the BSQ run (its epochs and finetuning epochs; 0 skips BSQ). Default: ${DEFAULT-VALUE}.")
+      description = "Budget scale of the comparison runs (BSQ, uniform, HAWQ, random, HAQ: their epochs, finetuning "
+          + "epochs and search budgets; 0 skips them). Default: ${DEFAULT-VALUE}.")
   double bsqScale;
 
   /** The demo's BSQ recipe, shipped as configs/embedded-bsq.yaml and packaged on the class path. */
   static final String RECIPE = "/configs/embedded-bsq.yaml";
+  /** The demo's comparison sweep (BSQ first), shipped as configs/sweeps/demo.yaml. */
+  static final String SWEEP = "/configs/sweeps/demo.yaml";
+  /** The experiment files the sweep names, copied beside it. */
+  static final List<String> SWEEP_CONFIGS = List.of("embedded-bsq.yaml", "embedded-uniform3.yaml",
+      "embedded-hawq.yaml", "embedded-random.yaml", "embedded-haq.yaml");
+  /** The sweep's run ids (run folders OUT/ID). */
+  static final List<String> COMPARED = List.of("bsq", "uniform", "hawq", "random", "haq");
+  /** Presets of the comparison table's latency and energy columns. */
+  static final List<String> PRESETS = List.of("bitfusion-e", "stripes");
+
+  @Option(names = "--store", paramLabel = "URL",
+      description = "Result store the comparison runs are indexed into (default: $BSQ_RESULT_STORE, else "
+          + "OUT/results.db).")
+  String store;
 
   @Override
   public Integer call() {
@@ -145,24 +173,71 @@ final class DemoCommand implements Callable<Integer> {
     stdout.printf("  run folder: %s (weights/, history.json, checkpoints/)%n", out);
 
     RunRecord bsq = null;
+    SweepResult comparison = null;
+    Path html = null;
     if (bsqScale > 0) {
-      PreparedRun run = PreparedRun.of(recipe(out.resolve("weights"), engine.name()), bsqScale);
+      // BSQ first: when the float model or the settings changed since the last demo, every comparison run (they all
+      // start from the float model, the searches at BSQ's size) is replaced
+      PreparedRun bsqRun = PreparedRun.of(recipe(out.resolve("weights"), engine.name()), bsqScale);
       RunFolder folder = RunFolder.at(out.resolve("bsq"));
-      if (Files.exists(folder.dir()) && !run.sameRunAs(folder)) {
-        progress.printf("%nreplacing the previous demo's BSQ run in %s (it started from other float weights or "
-            + "settings)%n", folder.dir());
-        try {
-          FileTrees.deleteRecursively(folder.dir());
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot remove " + folder.dir() + ": " + e.getMessage(), e);
+      if (Files.exists(folder.dir()) && !bsqRun.sameRunAs(folder)) {
+        progress.printf("%nreplacing the previous demo's comparison runs in %s (they started from other float weights "
+            + "or settings)%n", out);
+        for (String id : COMPARED) {
+          deleteFolder(out.resolve(id));
         }
       }
-      progress.printf("%nBSQ from this float model (%s, budget scale %s)%n", RECIPE.substring(1), bsqScale);
-      bsq = run.runIn(folder.dir(), progress, System.console() != null && !json, "bsq demo --out " + out);
+      Path sweepFile = copyComparisonConfigs(out.resolve("configs"));
+      SweepFile sweep = SweepFile.read(sweepFile).withOverrides(List.of(
+          "model.weights=" + out.resolve("weights").toAbsolutePath(), "backend=" + engine.name()));
+      SweepPlan plan = sweep.plan(bsqScale, out);
+      progress.printf("%nComparison from this float model (%s: BSQ, then uniform 3-bit, HAWQ, random search and HAQ "
+          + "at BSQ's size; budget scale %s), one run at a time%n", SWEEP.substring(1), bsqScale);
+      comparison = new SweepRunner(SweepRunner.Options.defaults(progress).withStore(store)
+          .withInteractive(System.console() != null && !json)).run(plan);
+      SweepResult.Outcome b = comparison.outcome("bsq");
+      if (b.record() == null) {
+        throw new IllegalStateException("the demo's BSQ run did not finish: " + b.error() + " (see "
+            + b.runDir().resolve("sweep.log") + ")");
+      }
+      bsq = b.record();
       RunCommand.report(stdout, bsq);
       stdout.printf("%n  Summary: float %.2f %% at 32 bits -> BSQ %.2f %% at %.2f average bits (%.2fx smaller, paper "
               + "metric; %.2fx whole model). Run record: %s%n", 100 * last.top1(), 100 * bsq.metrics().top1(),
           bsq.avgBits(), bsq.compression().paper(), bsq.compression().wholeModel(), out.resolve("bsq/run.json"));
+
+      List<RunResult> rows = new ArrayList<>();
+      List<ReportRun> reportRuns = new ArrayList<>();
+      for (SweepResult.Outcome o : comparison.runs()) {
+        if (o.record() != null) {
+          rows.add(RunResult.done(o.id(), o.record()));
+          reportRuns.add(new ReportRun(o.id(), o.runDir(), o.record()));
+        } else {
+          rows.add(RunResult.notDone(o.id(), o.state().label(), o.error()));
+        }
+      }
+      Table table = PaperTables.comparison("Demo: strategies at BSQ's size on " + DATASET + " (" + MODEL + ")", rows,
+          PRESETS, List.of(String.format(java.util.Locale.ROOT, "Float model: %.2f %% test top-1. Budget scale %s; "
+              + "seed %d; one machine (%s).", 100 * last.top1(), bsqScale, seed,
+              org.bsq.core.provenance.Provenance.cpuModel()),
+              "The searches (HAWQ, random, HAQ) hold out 1,000 training images to select on; BSQ and uniform do not "
+                  + "need them.",
+              "The small CNN's activations are full precision (ReLU), which bounds the accelerators' latency and "
+                  + "energy: here they hardly depend on the weight bits (the CIFAR ResNet-20 configs use 4-bit "
+                  + "activations)."));
+      writeText(out.resolve("comparison.md"), table.markdown());
+      writeText(out.resolve("comparison.csv"), table.csv());
+      writeText(out.resolve("comparison.tex"), table.latex());
+      html = Report.write(reportRuns, out.resolve("report"));
+      stdout.println();
+      stdout.print(table.markdown());
+      stdout.printf("%n  comparison table: %s (.md, .csv, .tex)%n", out.resolve("comparison"));
+      stdout.printf("  report: %s (open it in a browser)%n", html.toAbsolutePath());
+    }
+    int code = comparison == null ? 0 : comparison.exitCode();
+    if (code != 0) {
+      stdout.println("  some comparison runs did not finish (see the table and their sweep.log); run the demo again "
+          + "to retry them");
     }
     if (json) {
       Map<String, Object> o = new LinkedHashMap<>(meta);
@@ -179,10 +254,66 @@ final class DemoCommand implements Callable<Integer> {
         o.put("bsqCompression", bsq.compression().paper());
         o.put("bsqRunJson", out.resolve("bsq/run.json").toString());
       }
+      if (comparison != null) {
+        List<Map<String, Object>> runs = new ArrayList<>();
+        for (SweepResult.Outcome c : comparison.runs()) {
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("id", c.id());
+          r.put("state", c.state().label());
+          r.put("top1", c.record() == null ? null : c.record().metrics().top1());
+          r.put("avgBits", c.record() == null ? null : c.record().avgBits());
+          r.put("error", c.error());
+          runs.add(r);
+        }
+        o.put("comparison", runs);
+        o.put("report", html.toAbsolutePath().toString());
+      }
       stdout.println(Json.line(o));
     }
     stdout.flush();
-    return 0;
+    return code;
+  }
+
+  /**
+   * Copies the shipped sweep and the experiment files it names from the class path into {@code dir} (configs/ and
+   * configs/sweeps/ as in the repository, so its relative names hold) and returns the sweep file.
+   */
+  static Path copyComparisonConfigs(Path dir) {
+    try {
+      Files.createDirectories(dir.resolve("sweeps"));
+      copyResource(SWEEP, dir.resolve("sweeps/demo.yaml"));
+      for (String c : SWEEP_CONFIGS) {
+        copyResource("/configs/" + c, dir.resolve(c));
+      }
+      return dir.resolve("sweeps/demo.yaml");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the demo's configurations into " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void copyResource(String resource, Path to) throws IOException {
+    try (InputStream in = DemoCommand.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException(resource + " is missing from the class path; rebuild");
+      }
+      Files.write(to, in.readAllBytes());
+    }
+  }
+
+  private static void deleteFolder(Path dir) {
+    try {
+      FileTrees.deleteRecursively(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeText(Path file, String text) {
+    try {
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** The shipped recipe with the float weights just trained and the demo's backend. */

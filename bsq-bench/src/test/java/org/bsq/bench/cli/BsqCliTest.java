@@ -185,6 +185,21 @@ class BsqCliTest {
     assertEquals(JSON.readTree(tmp.resolve("bsq/run.json").toFile()), JSON.readTree(copy.toFile()),
         "run.json round-trips through RunRecord");
     assertTrue(record.details().containsKey("layerStatistics"), record.details().keySet().toString());
+
+    // the comparison: every strategy ran from the float model, the searches at BSQ's size; table and report written
+    JsonNode runs = j.get("comparison");
+    assertEquals(List.of("bsq", "uniform", "hawq", "random", "haq"),
+        java.util.stream.StreamSupport.stream(runs.spliterator(), false).map(x -> x.get("id").asText()).toList());
+    for (JsonNode x : runs) {
+      assertEquals("done", x.get("state").asText(), x.toString());
+      if (!x.get("id").asText().equals("uniform") && !x.get("id").asText().equals("bsq")) {
+        assertTrue(x.get("avgBits").asDouble() <= record.avgBits() + 1e-9, "within BSQ's size: " + x);
+      }
+    }
+    assertTrue(Files.isRegularFile(Path.of(j.get("report").asText())));
+    String table = Files.readString(tmp.resolve("comparison.md"));
+    assertTrue(table.contains("| haq | haq |") && table.contains("bitfusion-e latency (ms)"), table);
+    assertTrue(r.out().contains("report: " + tmp.resolve("report/report.html").toAbsolutePath()), r.out());
   }
 
   @Test
