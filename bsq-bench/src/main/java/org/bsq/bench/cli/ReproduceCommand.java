@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
     description = "Run (or finish) the sweep of one of the BSQ paper's tables and render it next to the published "
-        + "numbers (OUT/TABLE.md, .csv, .tex) with the HTML report (OUT/report/report.html). Reruns do no work.")
+        + "numbers (OUT/TABLE.md, .csv, .tex) with the HTML report (OUT/report-TABLE/report.html). Reruns do no work.")
 final class ReproduceCommand implements Callable<Integer> {
   /** The tables and their sweep files (under configs/sweeps/). */
   static final Map<String, String> TABLES = Map.of("table1", "paper-table1.yaml", "table2", "paper-table2.yaml");
@@ -140,7 +140,7 @@ final class ReproduceCommand implements Callable<Integer> {
     write(outDir.resolve(table + ".md"), t.markdown());
     write(outDir.resolve(table + ".csv"), t.csv());
     write(outDir.resolve(table + ".tex"), t.latex());
-    Path html = reportRuns.isEmpty() ? null : Report.write(reportRuns, outDir.resolve("report"));
+    Path html = reportRuns.isEmpty() ? null : Report.write(reportRuns, outDir.resolve("report-" + table));
     stdout.println(t.markdown());
     stdout.printf("tables: %s (.md, .csv, .tex)%n", outDir.resolve(table));
     stdout.printf("report: %s%n", html == null ? "none (no run finished)" : html);

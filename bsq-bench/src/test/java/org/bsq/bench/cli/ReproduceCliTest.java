@@ -74,8 +74,8 @@ class ReproduceCliTest {
     String uniformRow = csv.stream().filter(l -> l.startsWith("uniform QAT")).findFirst().orElseThrow();
     assertTrue(uniformRow.matches("uniform QAT at [^,]*,\u2014,[0-9]\\.00,.*"), uniformRow); // whole bits
     assertTrue(Files.readString(out.resolve("table1.tex")).contains("\\begin{tabular}"));
-    assertTrue(Files.isRegularFile(out.resolve("report/report.html")));
-    assertTrue(r.out().contains("report: " + out.resolve("report/report.html")), r.out());
+    assertTrue(Files.isRegularFile(out.resolve("report-table1/report.html")));
+    assertTrue(r.out().contains("report: " + out.resolve("report-table1/report.html")), r.out());
 
     FileTime before = Files.getLastModifiedTime(out.resolve("bsq-a5e-3/run.json"));
     BsqCliTest.Result again = BsqCliTest.run(args);
