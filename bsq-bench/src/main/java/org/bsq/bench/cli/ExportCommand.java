@@ -127,12 +127,10 @@ final class ExportCommand implements Callable<Integer> {
         throw new UsageException("--out must be a file for --format onnx, was the folder '" + target + "'");
       }
       OnnxExport.Options options = new OnnxExport.Options(int8Weights, version, metadata);
-      byte[] bytes = UsageException.usage(() -> OnnxExport.toBytes(net, options));
-      Files.createDirectories(target.toAbsolutePath().getParent());
-      Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-      Files.write(tmp, bytes);
-      Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      UsageException.usage(() -> { // checks everything (e.g. --int8-weights) before it writes
+        OnnxExport.write(net, options, target);
+        return null;
+      });
     } else {
       UsageException.usage(() -> {
         RawExport.write(net, target, metadata);
