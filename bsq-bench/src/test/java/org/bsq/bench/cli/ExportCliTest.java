@@ -72,8 +72,9 @@ class ExportCliTest {
    * The acceptance check: ResNet-20 under the BSQ run's scheme (mixed weight bits, 4-bit activations) in ONNX Runtime
    * against the engine's quantized evaluation of the run's model on the first test batch (the run's evaluation batch
    * of 64; the activation quantizers' scale is the batch maximum, so the batch is the same). Tolerances as in
-   * {@link OnnxExportTest#resnet20UnderAMixedSchemeRunsInOnnxRuntimeAndMatchesTheEngine} (decision 0016): all samples
-   * within 10 % of the largest logit, at least 56 of 64 within 1e-4 of it (63 measured), top-1 on at least 62.
+   * {@link OnnxExportTest#resnet20UnderAMixedSchemeRunsInOnnxRuntimeAndMatchesTheEngine} (decision 0016): at least
+   * 56 of 64 samples within 1e-4 of the largest logit (63 and 64 measured), top-1 the same on at least 62, none off by
+   * more than half the largest logit.
    */
   @Test
   void theOnnxExportOfTheBsqRunMatchesTheEnginesQuantizedLogits() throws Exception {
@@ -96,7 +97,7 @@ class ExportCliTest {
     String summary = OnnxExportTest.summary(ort, engine, b.size());
     System.out.println("bsq run " + bits + ": ort vs engine " + summary);
     double scale = OnnxExportTest.scale(engine);
-    assertTrue(OnnxExportTest.maxAbsDiff(engine, ort) <= 0.1 * scale, summary);
+    assertTrue(OnnxExportTest.maxAbsDiff(engine, ort) <= 0.5 * scale, summary);
     assertTrue(OnnxExportTest.closeSamples(engine, ort, b.size(), 1e-4 * scale) >= 56, summary);
     assertTrue(OnnxExportTest.top1Agreement(engine, ort, b.size()) >= 62, summary);
     try (OrtSession s = OrtEnvironment.getEnvironment().createSession(onnx.toString(), new OrtSession.SessionOptions())) {

@@ -271,11 +271,12 @@ public class OnnxExportTest {
    * ResNet-20 under the mixed scheme, activation quantizers included. The engine's quantizer rounds
    * {@code x * step / S} with S the batch maximum; a float32 difference of one unit in the last place in a conv output
    * (summation order) moves an activation that sits that close to a rounding boundary by a whole level
-   * ({@code S / (2^k - 1)}, 0.4 at 4 bits for S = 6), and the engine's own two backends differ the same way (up to
-   * 2 % of the largest logit measured here, see decision 0016). So: every sample within 10 % of the largest logit
-   * (a wrong operator, padding, scale or quantizer gives differences of the logits' own size); at least 12 of 16
-   * samples (those without a flip; 15 measured) within 1e-4 of it, i.e. float precision; top-1 the same on at least
-   * 14 of 16.
+   * ({@code S / (2^k - 1)}, 0.4 at 4 bits for S = 6), which later quantizers may amplify; the engine's own two
+   * backends differ the same way (decision 0016: up to 7 % of the largest logit on single samples). So: at least 12
+   * of 16 samples (those without a flip; 15 measured) agree to float precision, within 1e-4 of the largest logit (a
+   * wrong operator, padding, scale or quantizer moves every sample); top-1 the same on at least 14 of 16; and, as a
+   * sanity bound (NaN, gross errors), no sample off by more than half the largest logit (2.2 % measured here, 10 %
+   * at most anywhere).
    */
   @Test
   void resnet20UnderAMixedSchemeRunsInOnnxRuntimeAndMatchesTheEngine() throws Exception {
@@ -288,7 +289,7 @@ public class OnnxExportTest {
     float[] ort = ortLogits(onnx, x, BATCH, m.graph().inputShape());
     System.out.println("resnet20, mixed scheme: ort vs engine " + summary(ort, engine, BATCH) + "; onednn vs "
         + "reference " + summary(engineLogits(m, "onednn", x, BATCH), engine, BATCH));
-    assertTrue(maxAbsDiff(engine, ort) <= 0.1 * scale(engine), summary(ort, engine, BATCH));
+    assertTrue(maxAbsDiff(engine, ort) <= 0.5 * scale(engine), summary(ort, engine, BATCH));
     assertTrue(closeSamples(engine, ort, BATCH, 1e-4 * scale(engine)) >= 12, summary(ort, engine, BATCH));
     assertTrue(top1Agreement(engine, ort, BATCH) >= BATCH - 2, "top-1 agreement " + top1Agreement(engine, ort, BATCH));
   }
@@ -409,5 +410,54 @@ public class OnnxExportTest {
     IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
         () -> RawExport.write(net, dir, Map.of()));
     assertTrue(foreign.getMessage().contains("must be empty or an earlier raw export"), foreign.getMessage());
+  }
+
+  /**
+   * The authors' pretrained ResNet-20 quantized after training to a BSQ-like scheme (fewer bits in later stages, 4-bit
+   * activations as the paper) on 128 real CIFAR-10 test images, the paper's evaluation batch: realistic activations,
+   * same criteria as {@link #resnet20UnderAMixedSchemeRunsInOnnxRuntimeAndMatchesTheEngine} (7/8 of the samples at
+   * float precision; 125 of 128 measured, the other three up to 9.8 % of the largest logit, where oneDNN and the
+   * reference backend differ by 6.6 % on one sample), and the same number of correct top-1 predictions within two
+   * images (104 of 128 both, measured). Skipped without ../shared/data.
+   */
+  @Test
+  @org.junit.jupiter.api.Tag("integration")
+  void thePretrainedResNet20UnderABsqLikeSchemeMatchesOnRealImages() throws Exception {
+    String shared = System.getProperty("bsq.shared.dir");
+    Path weights = shared == null ? null : Path.of(shared, "data/pretrained/resnet20-cifar10-fp32");
+    Path cifar = shared == null ? null : Path.of(shared, "data/cifar-10-jpeg-q75-batches-bin");
+    org.junit.jupiter.api.Assumptions.assumeTrue(weights != null && Files.isDirectory(weights)
+        && Files.isDirectory(cifar), "skipped: ../shared/data is absent");
+    Model m = resnet20("relu6", 4);
+    org.bsq.models.PretrainedWeights.load(weights, m.parameters(), true);
+    List<LayerPrecision> layers = new ArrayList<>();
+    for (LayerInfo l : LayerInventory.of(m.graph())) {
+      int bits = l.projectionShortcut() ? 32 : l.name().equals("conv1") || l.name().equals("fc") ? 8
+          : l.name().startsWith("layer1") ? 5 : l.name().startsWith("layer2") ? 4 : 3;
+      layers.add(bits == 32 ? LayerPrecision.full(l.name()) : LayerPrecision.of(l.name(), bits, 4));
+    }
+    QuantizationScheme q = new QuantizationScheme(layers);
+    Harness.installFixedScheme(m, q);
+    byte[] onnx = OnnxExport.toBytes(QuantizedNetwork.of(m, q), OnnxExport.Options.defaults());
+    org.bsq.data.DataSet data = org.bsq.data.DataSets.load("cifar10", cifar);
+    int n = 128;
+    org.bsq.core.data.Batch b;
+    try (org.bsq.core.data.BatchIterator it = data.testLoader(n, n).epoch(0)) {
+      b = it.next();
+    }
+    float[] engine = engineLogits(m, "onednn", b.images(), n);
+    float[] ort = ortLogits(onnx, b.images(), n, m.graph().inputShape());
+    int correctEngine = 0;
+    int correctOrt = 0;
+    for (int i = 0; i < n; i++) {
+      correctEngine += org.bsq.core.train.Evaluator.rankOfLabel(engine, i * 10, 10, b.labels()[i]) == 0 ? 1 : 0;
+      correctOrt += org.bsq.core.train.Evaluator.rankOfLabel(ort, i * 10, 10, b.labels()[i]) == 0 ? 1 : 0;
+    }
+    System.out.println("pretrained resnet20, BSQ-like scheme, 128 CIFAR-10 images: ort vs engine "
+        + summary(ort, engine, n) + "; top-1 engine " + correctEngine + ", ort " + correctOrt + "; largest logit "
+        + scale(engine));
+    assertTrue(maxAbsDiff(engine, ort) <= 0.5 * scale(engine), summary(ort, engine, n));
+    assertTrue(closeSamples(engine, ort, n, 1e-4 * scale(engine)) >= n * 7 / 8, summary(ort, engine, n));
+    assertTrue(Math.abs(correctEngine - correctOrt) <= 2, correctEngine + " vs " + correctOrt);
   }
 }
