@@ -104,7 +104,7 @@ class UsageErrorsCliTest {
   void anUnknownCommandListsTheKnownOnes() {
     Result r = run("trian", "--model", "small-cnn");
     assertEquals(2, r.code());
-    assertEquals("bsq: unknown command 'trian'; known: [bench, demo, eval, help, list, report, reproduce, results, run, simulate, sweep, train]",
+    assertEquals("bsq: unknown command 'trian'; known: [bench, demo, eval, export, help, list, report, reproduce, results, run, simulate, sweep, train]",
         r.err().lines().findFirst().orElseThrow());
   }
 
