@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {ListCommand.class, TrainCommand.class, EvalCommand.class, RunCommand.class, DemoCommand.class,
         BenchCommand.class,
         SimulateCommand.class, ResultsCommand.class, SweepCommand.class, ReportCommand.class, ReproduceCommand.class,
+        ImportCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class})
 public final class BsqCli implements Runnable {
   /** Exit code for usage errors (bad option, unknown name). */
