@@ -126,6 +126,43 @@ class ImportExportCliTest {
         "2-bit weights take at most 4 magnitudes");
   }
 
+  /**
+   * A run starts from a .pth file (its identity fingerprints the file) and its finetuned model exports to DL4J with
+   * the dequantized 3-bit weights.
+   */
+  @Test
+  @Tag("integration")
+  void aRunStartsFromACheckpointFileAndItsFinetunedModelExports(@TempDir Path tmp) throws Exception {
+    Path pth = torchFixture("small-cnn-zip.pth").toAbsolutePath().normalize();
+    Path cfg = Files.writeString(tmp.resolve("u3.yaml"), """
+        model: {name: small-cnn, activation: relu, actBits: 0, weights: "%s"}
+        dataset: {name: embedded, batchSize: 64, limitTrain: 256, limitTest: 128}
+        strategy: {name: uniform, params: {weightBits: 3}}
+        finetune: {epochs: 1, learningRate: 0.02}
+        seed: 7
+        """.formatted(pth.toString().replace("\\", "/")));
+    Path out = tmp.resolve("run");
+    Result r = run("run", cfg.toString(), "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    String sha = org.bsq.core.provenance.Digests.sha256Label(Files.readAllBytes(pth));
+    assertTrue(Files.readString(out.resolve("config.json")).contains(sha), "the run's identity holds the file's sha256");
+
+    Path zip = tmp.resolve("finetuned.zip");
+    r = run("export", "--run", out.toString(), "--out", zip.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("the final model of run"), r.out());
+    Path back = tmp.resolve("back");
+    r = run("import", zip.toString(), "--out", back.toString(), "--dataset", "embedded", "--model", "small-cnn");
+    assertEquals(0, r.code(), r.err());
+    Map<String, float[]> finetuned = values(back, "small-cnn");
+    for (String layer : new String[] {"conv2", "conv3", "conv4"}) {
+      long levels = java.util.Arrays.stream(box(finetuned.get(layer + ".weight"))).map(Math::abs).distinct().count();
+      assertTrue(levels <= 8, layer + ": 3-bit weights take at most 8 magnitudes, were " + levels);
+    }
+    assertFalse(java.util.Arrays.equals(values(torchFixture("small-cnn-zip.pth"), "small-cnn").get("conv3.weight"),
+        finetuned.get("conv3.weight")));
+  }
+
   /** Acceptance: the authors' published .pth.tar imports to exactly the tensor files of the shared raw folder. */
   @Test
   @Tag("integration")
