@@ -132,7 +132,7 @@ final class ImportCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         continue;
       }
-      if (known.ops().equals(g.ops())) {
+      if (Dl4jModels.sameLayers(known, g)) {
         matches.add(name);
       }
     }

@@ -314,7 +314,9 @@ public final class Dl4jModels {
       values.put(name + ".bias", beta);
       values.put(name + ".running_mean", mean);
       values.put(name + ".running_var", var);
-      if (!(bn.getActivationFn() instanceof ActivationIdentity)) {
+      // sigmoid is DL4J's global default activation, which a batch norm inherits unless told otherwise: not worth a note
+      if (!(bn.getActivationFn() instanceof ActivationIdentity)
+          && !(bn.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationSigmoid)) {
         notes.add("batch norm '" + name + "': activation " + bn.getActivationFn() + " ignored, as DL4J's "
             + "BatchNormalization layer ignores it");
       }
@@ -400,6 +402,54 @@ public final class Dl4jModels {
       }
       return new Imported(model, notes);
     }
+  }
+
+  /**
+   * Whether two graphs have the same layers connected the same way, whatever their node order (DL4J's topological
+   * order may differ from ours): every node is compared by its kind, attributes, name and the names of its inputs
+   * (unnamed adds and poolings are named after their inputs), and both outputs must be the same node.
+   */
+  public static boolean sameLayers(Graph a, Graph b) {
+    return a.inputShape().equals(b.inputShape()) && describe(a, a.outputNode()).equals(describe(b, b.outputNode()))
+        && nodeSet(a).equals(nodeSet(b));
+  }
+
+  private static java.util.Set<String> nodeSet(Graph g) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (int i = 0; i < g.size(); i++) {
+      StringBuilder sb = new StringBuilder(describe(g, i)).append(" <-");
+      for (int in : g.op(i).inputs()) {
+        sb.append(' ').append(describe(g, in));
+      }
+      out.add(sb.toString());
+    }
+    return out;
+  }
+
+  private static String describe(Graph g, int node) {
+    Op op = g.op(node);
+    if (op instanceof Op.Input) {
+      return "input";
+    }
+    if (op instanceof Op.Add add) {
+      return "add(" + describe(g, add.left()) + ", " + describe(g, add.right()) + ")";
+    }
+    if (op instanceof Op.GlobalAvgPool p) {
+      return "gap(" + describe(g, p.input()) + ")";
+    }
+    if (op instanceof Op.Conv2d c) {
+      return "conv " + c.name() + " " + c.outChannels() + " k" + c.kernel() + " s" + c.stride() + " p" + c.padding();
+    }
+    if (op instanceof Op.BatchNorm bn) {
+      return "bn " + bn.name() + " eps " + bn.eps() + " m " + bn.momentum();
+    }
+    if (op instanceof Op.Activation act) {
+      return "act " + act.name() + " " + act.spec();
+    }
+    if (op instanceof Op.Linear l) {
+      return "linear " + l.name() + " " + l.outFeatures();
+    }
+    throw new IllegalStateException("unknown op " + op);
   }
 
   // ------------------------------------------------------------------------------------------------ export

@@ -121,6 +121,7 @@ class Dl4jModelsTest {
     assertTrue(imported.notes().contains("output layer 'out': softmax dropped (the graph's output is the logits)"));
     assertTrue(imported.notes().contains("batch norm 'bn1': activation relu ignored, as DL4J's BatchNormalization "
         + "layer ignores it"), imported.notes().toString());
+    assertEquals(3, imported.notes().size(), "no note for the inherited default sigmoid of bn2, bn3: " + imported.notes());
     assertTrue(model.parameters().contains("c1.weight") && model.parameters().contains("bn3.running_var"));
     JsonNode ref = Json.readTree(fixture("small-graph-output.json"));
     float[] expected = floats(ref.path("softmax_output"));
@@ -158,6 +159,8 @@ class Dl4jModelsTest {
     Model back = Dl4jModels.fromComputationGraph(net, model.graph().inputShape(), "resnet20").model();
     assertEquals(new TreeSet<>(model.graph().parameterShapes().keySet()),
         new TreeSet<>(back.graph().parameterShapes().keySet()), "same parameter names after the round trip");
+    assertTrue(Dl4jModels.sameLayers(model.graph(), back.graph()), "the same layers, connected the same way");
+    assertFalse(Dl4jModels.sameLayers(Models.create("resnet32", ModelOptions.cifar10()), back.graph()));
     for (Parameter p : model.parameters().all()) {
       assertArrayEquals(p.value(), back.parameters().get(p.name()).value(), p.name());
     }
