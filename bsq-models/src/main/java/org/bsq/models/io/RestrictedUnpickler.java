@@ -1,6 +1,8 @@
 package org.bsq.models.io;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,20 +37,36 @@ final class RestrictedUnpickler extends Unpickler {
   private static final short EMPTY_DICT = '}';
   private static final short DICT = 'd';
   private static final short SETITEMS = 'u';
+  private static final short BINSTRING = 'T';
+  private static final short BINUNICODE = 'X';
+  private static final short BINBYTES = 'B';
+  private static final short LONG4 = 0x8b;
+  private static final short BINUNICODE8 = 0x8d;
+  private static final short BINBYTES8 = 0x8e;
+  private static final short BYTEARRAY8 = 0x96;
 
   /** The globals a checkpoint may reference; everything else is refused with its name. */
   static final Map<String, IObjectConstructor> ALLOWED = allowed();
 
   private final String source;
   private final Function<Object[], Object> persistentLoader;
+  private final long maxLength;
 
   /**
    * @param source what is being read, for error messages (file name and part)
    * @param persistentLoader receives each persistent id (a tuple, as {@code Object[]}) and returns its value
+   * @param maxLength the size of what is read: a string, bytes or long whose length prefix claims more is refused
+   *     before anything is allocated for it (a corrupt or hostile length would otherwise allocate up to 2^63 bytes)
    */
-  RestrictedUnpickler(String source, Function<Object[], Object> persistentLoader) {
+  RestrictedUnpickler(String source, Function<Object[], Object> persistentLoader, long maxLength) {
     this.source = source;
     this.persistentLoader = persistentLoader;
+    this.maxLength = maxLength;
+  }
+
+  /** Reads one pickle from {@code in} (which must not be used by the caller in between). */
+  Object read(InputStream in) throws IOException {
+    return load(new PushbackInputStream(in, 8));
   }
 
   @Override
@@ -101,11 +119,40 @@ final class RestrictedUnpickler extends Unpickler {
           map.put(items.get(i), items.get(i + 1));
         }
       }
+      case BINSTRING, BINUNICODE, BINBYTES, LONG4 -> {
+        checkLength(key, 4);
+        return super.dispatch(key);
+      }
+      case BINUNICODE8, BINBYTES8, BYTEARRAY8 -> {
+        checkLength(key, 8);
+        return super.dispatch(key);
+      }
       default -> {
         return super.dispatch(key);
       }
     }
     return NO_RETURN_VALUE;
+  }
+
+  /** Peeks at a little-endian length prefix of {@code size} bytes and refuses one beyond {@link #maxLength}. */
+  private void checkLength(short opcode, int size) throws IOException {
+    PushbackInputStream in = (PushbackInputStream) input;
+    byte[] prefix = in.readNBytes(size);
+    in.unread(prefix);
+    if (prefix.length < size) {
+      return; // the opcode's own read reports the truncation
+    }
+    long length = 0;
+    for (int i = size - 1; i >= 0; i--) {
+      length = (length << 8) | (prefix[i] & 0xff);
+    }
+    if (size == 4) {
+      length = (int) length; // signed, as CPython reads it
+    }
+    if (length < 0 || length > maxLength) {
+      throw refused("has an opcode 0x" + Integer.toHexString(opcode) + " claiming " + length + " bytes, more than the "
+          + maxLength + " there are (corrupt file)");
+    }
   }
 
   private IObjectConstructor resolve(String module, String name) {

@@ -112,6 +112,10 @@ public final class TorchCheckpoint {
       throw new UncheckedIOException("cannot read PyTorch checkpoint " + file + ": " + e.getMessage(), e);
     } catch (PickleException e) {
       throw new IllegalArgumentException("PyTorch checkpoint " + file + " is not a valid pickle: " + e.getMessage(), e);
+    } catch (ClassCastException | IndexOutOfBoundsException | NullPointerException | NegativeArraySizeException
+             | ArithmeticException e) {
+      // a malformed pickle drives the opcode machine into states it does not check (wrong types, empty stack)
+      throw new IllegalArgumentException("PyTorch checkpoint " + file + " is malformed: " + e, e);
     }
     if (n >= 262 && "ustar".equals(new String(head, 257, 5, StandardCharsets.US_ASCII))) {
       throw new IllegalArgumentException("PyTorch checkpoint " + file + " is a tar archive (the format of PyTorch "
@@ -169,7 +173,7 @@ public final class TorchCheckpoint {
       Object raw;
       ZipEntry pkl = zip.getEntry(prefix + "data.pkl");
       try (InputStream in = new BufferedInputStream(zip.getInputStream(pkl))) {
-        raw = new RestrictedUnpickler(source, loader).load(in);
+        raw = new RestrictedUnpickler(source, loader, Math.max(Files.size(file), pkl.getSize())).read(in);
       }
       return materialize(file, raw, storages);
     }
@@ -178,21 +182,22 @@ public final class TorchCheckpoint {
   // ---------------------------------------------------------------- legacy
 
   private static Object readLegacy(Path file) throws IOException {
+    long size = Files.size(file);
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       Function<Object[], Object> none = pid -> {
         throw new IllegalArgumentException(file + " has a persistent id in its header, which must have none");
       };
-      Object magic = new RestrictedUnpickler(file + " (magic number)", none).load(in);
+      Object magic = new RestrictedUnpickler(file + " (magic number)", none, size).read(in);
       if (!(magic instanceof Number m) || !new BigInteger(m.toString()).equals(LEGACY_MAGIC)) {
         throw new IllegalArgumentException("PyTorch checkpoint " + file + " magic number must be 0x1950a86a20f9469cfc6c"
             + " (legacy torch.save format), was " + RestrictedUnpickler.describe(magic));
       }
-      Object protocol = new RestrictedUnpickler(file + " (protocol)", none).load(in);
+      Object protocol = new RestrictedUnpickler(file + " (protocol)", none, size).read(in);
       if (!(protocol instanceof Number p) || p.intValue() != LEGACY_PROTOCOL) {
         throw new IllegalArgumentException("PyTorch checkpoint " + file + " protocol version must be "
             + LEGACY_PROTOCOL + ", was " + RestrictedUnpickler.describe(protocol));
       }
-      Object sysInfo = new RestrictedUnpickler(file + " (system info)", none).load(in);
+      Object sysInfo = new RestrictedUnpickler(file + " (system info)", none, size).read(in);
       if (sysInfo instanceof Map<?, ?> info && Boolean.FALSE.equals(info.get("little_endian"))) {
         throw new IllegalArgumentException("PyTorch checkpoint " + file + " was written on a big-endian machine, "
             + "which is not supported");
@@ -208,8 +213,8 @@ public final class TorchCheckpoint {
         }
         return ref;
       };
-      Object raw = new RestrictedUnpickler(source, loader).load(in);
-      Object keys = new RestrictedUnpickler(file + " (storage keys)", none).load(in);
+      Object raw = new RestrictedUnpickler(source, loader, size).read(in);
+      Object keys = new RestrictedUnpickler(file + " (storage keys)", none, size).read(in);
       if (!(keys instanceof List<?> keyList)) {
         throw new IllegalArgumentException("PyTorch checkpoint " + file + " storage keys must be a list, was "
             + RestrictedUnpickler.describe(keys));
@@ -236,6 +241,10 @@ public final class TorchCheckpoint {
               + " elements (its persistent id), was " + numel);
         }
         long bytes = numel * root.dtype().size();
+        if (numel < 0 || bytes > Files.size(file)) {
+          throw new IllegalArgumentException("storage '" + key + "' in " + file + " claims " + numel + " elements, "
+              + "more than the file holds (truncated or corrupt)");
+        }
         if (bytes > Integer.MAX_VALUE - 16) {
           throw new IllegalArgumentException("storage '" + key + "' in " + file + " must be under 2 GiB, was "
               + bytes + " bytes");
@@ -326,15 +335,17 @@ public final class TorchCheckpoint {
     }
     int es = s.dtype().size();
     long storageElements = storage.length / es;
-    long n = TorchTensor.numElements(t.size);
-    long bytes = n * es;
+    long n = 1;
+    for (int d : t.size) {
+      n = Math.multiplyExact(n, (long) d);
+    }
+    long bytes = Math.multiplyExact(n, (long) es);
     if (bytes > Integer.MAX_VALUE - 16) {
       throw new IllegalArgumentException("tensor of shape " + java.util.Arrays.toString(t.size) + " in " + file
           + " must be under 2 GiB, was " + bytes + " bytes");
     }
-    byte[] out = new byte[(int) bytes];
     if (n == 0) {
-      return new TorchTensor(s.dtype(), t.size, out);
+      return new TorchTensor(s.dtype(), t.size, new byte[0]);
     }
     long base = s.elementOffset() + t.offset;
     long last = base;
@@ -350,6 +361,7 @@ public final class TorchCheckpoint {
           + base + " with strides " + java.util.Arrays.toString(t.stride) + " reads past storage '" + s.key()
           + "' of " + storageElements + " elements in " + file);
     }
+    byte[] out = new byte[(int) bytes]; // after the bounds check: a corrupt size must not allocate first
     int rank = t.size.length;
     long expected = 1;
     boolean contiguous = true;

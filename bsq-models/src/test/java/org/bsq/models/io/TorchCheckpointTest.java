@@ -141,6 +141,43 @@ class TorchCheckpointTest {
     assertThrows(IllegalArgumentException.class, () -> TorchCheckpoint.read(dir.resolve("absent.pth")));
   }
 
+  /** A length prefix beyond the file is refused before anything is allocated for it. */
+  @Test
+  void refusesAHugeLengthPrefixWithoutAllocatingIt(@TempDir Path dir) throws IOException {
+    byte[] pickle = {(byte) 0x80, 2, 'X', (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f, 'a', '.'};
+    Path zip = dir.resolve("huge.pth");
+    try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(out)) {
+      z.putNextEntry(new ZipEntry("archive/data.pkl"));
+      z.write(pickle);
+      z.closeEntry();
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TorchCheckpoint.read(zip));
+    assertTrue(e.getMessage().contains("claiming 2147483647 bytes, more than the"), e.getMessage());
+  }
+
+  /** Corrupt bytes anywhere give a clear IllegalArgumentException (or an I/O error), never another exception. */
+  @ParameterizedTest
+  @ValueSource(strings = {"legacy", "zip"})
+  void corruptFilesFailWithAClearError(String format, @TempDir Path dir) throws IOException {
+    byte[] whole = Files.readAllBytes(fixture("tensors-" + format + ".pth"));
+    java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+    int refused = 0;
+    for (int trial = 0; trial < 300; trial++) {
+      byte[] b = whole.clone();
+      for (int k = 0; k < 1 + r.nextInt(3); k++) {
+        b[r.nextInt(b.length)] = (byte) r.nextInt(256);
+      }
+      Path f = Files.write(dir.resolve("c" + trial + ".pth"), b);
+      try {
+        TorchCheckpoint.read(f);
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        refused++;
+        assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
+      }
+    }
+    assertTrue(refused > 0, "some corruptions must be detected");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"legacy", "zip"})
   void findsTheWrappedStateDictAndMapsItsKeys(String format) {
