@@ -20,13 +20,15 @@ import org.bsq.core.param.Parameter;
 import org.bsq.core.param.ParameterRole;
 import org.bsq.core.param.ParameterStore;
 import org.bsq.core.provenance.Digests;
+import org.bsq.models.io.TorchCheckpoint;
+import org.bsq.models.io.TorchStateDict;
 
 /**
  * Reads and writes weights in the raw-float32 + {@code manifest.json} format of
  * {@code shared/data/pretrained/resnet20-cifar10-fp32}: one little-endian float32 file per tensor (C order, no header),
  * tensor names equal to the PyTorch state-dict keys without the {@code module.} prefix, and a manifest listing name,
  * shape, file, element count and md5 of each tensor. Models trained here are saved in the same format, so
- * {@code bsq eval --weights DIR} reads both.
+ * {@code bsq eval --weights DIR} reads both. {@link #load} also reads PyTorch checkpoint files directly.
  */
 public final class PretrainedWeights {
   /** Name of the manifest file inside a weights folder. */
@@ -65,40 +67,64 @@ public final class PretrainedWeights {
   }
 
   /**
-   * Loads every tensor of {@code store} from {@code dir}. Each store tensor must be listed with the same shape, and
-   * each listed tensor must exist in the store; the only exception are learnable activation clips (PACT alpha), which
+   * Loads every tensor of {@code store} from {@code source}: a weights folder (raw float32 + manifest) or a PyTorch
+   * checkpoint file ({@code .pth}, {@code .pth.tar}, zip or legacy format; its state dict is mapped as
+   * {@link TorchStateDict#modelTensors} says). Each store tensor must be present with the same shape, and each
+   * tensor of the source must exist in the store; the only exception are learnable activation clips (PACT alpha), which
    * keep their current value when absent (the reference checkpoint does not store them). With
-   * {@code verifyChecksums} every file's md5 is checked against the manifest.
+   * {@code verifyChecksums} every file's md5 is checked against the manifest (a checkpoint has no checksums).
    *
    * @throws IllegalArgumentException naming the first missing, extra or mis-shaped tensor or a checksum mismatch
    */
-  public static void load(Path dir, ParameterStore store, boolean verifyChecksums) {
-    Map<String, TensorEntry> byName = new LinkedHashMap<>();
-    for (TensorEntry e : entries(dir)) {
-      byName.put(e.name(), e);
+  public static void load(Path source, ParameterStore store, boolean verifyChecksums) {
+    if (Files.isRegularFile(source)) {
+      loadCheckpoint(source, store);
+      return;
     }
+    Map<String, Source> byName = new LinkedHashMap<>();
+    for (TensorEntry e : entries(source)) {
+      byName.put(e.name(), new Source(e.shape(),
+          dst -> readInto(source.resolve(e.file()), dst, verifyChecksums ? e.md5() : null)));
+    }
+    load(source.toString(), byName, store);
+  }
+
+  /** Loads the state dict of a PyTorch checkpoint file into {@code store} (see {@link #load}). */
+  public static void loadCheckpoint(Path file, ParameterStore store) {
+    TorchCheckpoint ckpt = TorchCheckpoint.read(file);
+    Map<String, Source> byName = new LinkedHashMap<>();
+    for (TorchStateDict.Entry e : TorchStateDict.modelTensors(TorchStateDict.find(ckpt))) {
+      List<Integer> shape = Arrays.stream(e.tensor().shape()).boxed().toList();
+      byName.put(e.name(), new Source(shape, dst -> System.arraycopy(e.tensor().toFloatArray(), 0, dst, 0, dst.length)));
+    }
+    load(file.toString(), byName, store);
+  }
+
+  private record Source(List<Integer> shape, java.util.function.Consumer<float[]> reader) {}
+
+  private static void load(String where, Map<String, Source> byName, ParameterStore store) {
     TreeSet<String> extra = new TreeSet<>(byName.keySet());
     for (Parameter p : store.all()) {
       extra.remove(p.name());
     }
     if (!extra.isEmpty()) {
-      throw new IllegalArgumentException("weights in " + dir + " do not fit the model: tensors " + extra
+      throw new IllegalArgumentException("weights in " + where + " do not fit the model: tensors " + extra
           + " have no parameter in the model (wrong --model?)");
     }
     for (Parameter p : store.all()) {
-      TensorEntry e = byName.get(p.name());
+      Source e = byName.get(p.name());
       if (e == null) {
         if (p.role() == ParameterRole.ACTIVATION_CLIP) {
           continue;
         }
-        throw new IllegalArgumentException("weights in " + dir + " lack tensor '" + p.name() + "' that the model needs");
+        throw new IllegalArgumentException("weights in " + where + " lack tensor '" + p.name() + "' that the model needs");
       }
       int[] shape = e.shape().stream().mapToInt(Integer::intValue).toArray();
       if (!p.hasSameShape(shape)) {
-        throw new IllegalArgumentException("tensor '" + p.name() + "' in " + dir + " must have shape "
+        throw new IllegalArgumentException("tensor '" + p.name() + "' in " + where + " must have shape "
             + Arrays.toString(p.shape()) + ", was " + e.shape());
       }
-      readInto(dir.resolve(e.file()), p.value(), verifyChecksums ? e.md5() : null);
+      e.reader().accept(p.value());
     }
   }
 
@@ -151,6 +177,44 @@ public final class PretrainedWeights {
         t.put("file", file);
         t.put("num_elements", p.size());
         t.put("role", p.role().name());
+        t.put("md5", md5(bytes));
+      }
+      Json.writeFile(dir.resolve(MANIFEST), root);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write weights to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes a PyTorch state dict's model tensors ({@link TorchStateDict#modelTensors}, converted to float32) into
+   * {@code dir} in this format, each with its {@code checkpoint_key}; the manifest carries {@code metadata}.
+   */
+  public static void save(Path dir, List<TorchStateDict.Entry> tensors, Map<String, ?> metadata) {
+    try {
+      Files.createDirectories(dir);
+      ObjectNode root = Json.files().createObjectNode();
+      root.put("format", "one raw little-endian float32 file per tensor, C (row-major) order, no header");
+      root.set("metadata", Json.files().valueToTree(metadata));
+      ArrayNode list = root.putArray("tensors");
+      for (TorchStateDict.Entry e : tensors) {
+        float[] v = e.tensor().toFloatArray();
+        ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(v);
+        byte[] bytes = buf.array();
+        String file = e.name() + ".f32";
+        Files.write(dir.resolve(file), bytes);
+        ObjectNode t = list.addObject();
+        t.put("name", e.name());
+        t.put("checkpoint_key", e.checkpointKey());
+        ArrayNode shape = t.putArray("shape");
+        for (int d : e.tensor().shape()) {
+          shape.add(d);
+        }
+        t.put("dtype", "float32");
+        t.put("source_dtype", e.tensor().dtype().name().toLowerCase());
+        t.put("byte_order", "little-endian");
+        t.put("file", file);
+        t.put("num_elements", v.length);
         t.put("md5", md5(bytes));
       }
       Json.writeFile(dir.resolve(MANIFEST), root);

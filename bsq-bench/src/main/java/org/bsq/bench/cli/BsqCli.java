@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     description = "Mixed-precision quantization research framework (BSQ, baselines, hardware cost) for the JVM.",
     subcommands = {ListCommand.class, TrainCommand.class, EvalCommand.class, RunCommand.class, DemoCommand.class,
         BenchCommand.class,
-        SimulateCommand.class, ResultsCommand.class, SweepCommand.class, ReportCommand.class, ReproduceCommand.class, ExportCommand.class,
+        SimulateCommand.class, ResultsCommand.class, SweepCommand.class, ReportCommand.class, ReproduceCommand.class,
+        ImportCommand.class, ExportCommand.class,
         CommandLine.HelpCommand.class})
 public final class BsqCli implements Runnable {
   /** Exit code for usage errors (bad option, unknown name). */

@@ -47,8 +47,9 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin
   ModelDataOptions common = new ModelDataOptions();
 
-  @Option(names = "--weights", paramLabel = "DIR",
-      description = "Weights folder (e.g. ../shared/data/pretrained/resnet20-cifar10-fp32, or OUT/weights of bsq train).")
+  @Option(names = "--weights", paramLabel = "DIR|FILE",
+      description = "Weights folder (e.g. ../shared/data/pretrained/resnet20-cifar10-fp32, or OUT/weights of bsq train) "
+          + "or a PyTorch checkpoint file (.pth, .pth.tar; its state dict, 'module.' prefix stripped).")
   Path weights;
 
   @Option(names = "--run", paramLabel = "DIR",
@@ -91,10 +92,11 @@ final class EvalCommand implements Callable<Integer> {
   private int evaluateWeights() {
     common.validate();
     if (weights == null) {
-      throw new UsageException("eval needs --weights DIR (or --run DIR)");
+      throw new UsageException("eval needs --weights DIR|FILE (or --run DIR)");
     }
-    if (!Files.isDirectory(weights)) {
-      throw new UsageException("--weights must be a folder, was '" + weights + "'");
+    if (!Files.isDirectory(weights) && !Files.isRegularFile(weights)) {
+      throw new UsageException("--weights must be a weights folder or a PyTorch checkpoint file, was '" + weights
+          + "'");
     }
     if (scheme != null && weightBits != null) {
       throw new UsageException("--scheme and --weight-bits each give the scheme: use one, was both");

@@ -34,7 +34,8 @@ public record ExperimentConfig(ModelSection model, DatasetSection dataset, Strat
 
   /**
    * @param name model name (bsq list models)
-   * @param weights pretrained weights folder (raw float32 + manifest.json); null: seeded initialization
+   * @param weights pretrained weights folder (raw float32 + manifest.json) or PyTorch checkpoint file; null: seeded
+   *     initialization
    * @param activation block activation: relu or relu6
    * @param actBits activation bits in the blocks (0 = none; ReLU6 above 3 bits, PACT at 3 or fewer)
    */

@@ -116,7 +116,10 @@ final class ModelDataOptions {
     return Model.withZeroParameters(Models.create(model, options(inputShape, numClasses, activation, actBits)));
   }
 
-  /** Loads a weights folder (raw float32 + manifest.json) into {@code model}; a bad folder is a usage error. */
+  /**
+   * Loads a weights folder (raw float32 + manifest.json) or a PyTorch checkpoint file into {@code model}; a bad one is
+   * a usage error.
+   */
   static void loadWeights(Path weights, Model model) {
     UsageException.usage(() -> {
       PretrainedWeights.load(weights, model.parameters(), true);

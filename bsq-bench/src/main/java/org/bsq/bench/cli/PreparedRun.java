@@ -134,8 +134,15 @@ final class PreparedRun {
         RunFolder.Identity.of(resolved, inputs));
   }
 
-  /** sha256 of a weights folder's manifest (which lists every tensor file's md5). */
+  /** sha256 of a weights folder's manifest (which lists every tensor file's md5), or of a checkpoint file. */
   static String weightsDigest(Path weights) {
+    if (Files.isRegularFile(weights)) {
+      try {
+        return Digests.sha256Label(Files.readAllBytes(weights));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + weights, e);
+      }
+    }
     try {
       return Digests.sha256Label(Files.readAllBytes(weights.resolve(PretrainedWeights.MANIFEST)));
     } catch (IOException e) {

@@ -108,8 +108,9 @@ final class ReproduceCommand implements Callable<Integer> {
       sets.add("dataset.dataDir=" + dataDir.toAbsolutePath().normalize());
     }
     if (weights != null) {
-      if (!Files.isDirectory(weights)) {
-        throw new UsageException("--weights must be an existing weights folder, was '" + weights + "'");
+      if (!Files.isDirectory(weights) && !Files.isRegularFile(weights)) {
+        throw new UsageException("--weights must be an existing weights folder or PyTorch checkpoint file, was '"
+            + weights + "'");
       }
       sets.add("model.weights=" + weights.toAbsolutePath().normalize());
     }

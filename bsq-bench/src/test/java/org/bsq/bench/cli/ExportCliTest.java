@@ -134,7 +134,7 @@ class ExportCliTest {
 
     Result format = BsqCliTest.run("export", run.toString(), "--format", "tflite");
     assertEquals(2, format.code());
-    assertTrue(format.err().contains("--format must be onnx or raw, was 'tflite'"), format.err());
+    assertTrue(format.err().contains("--format must be onnx, raw or dl4j, was 'tflite'"), format.err());
 
     // a scheme naming a layer the model does not have
     Path unknown = copyWithScheme("unknown-layer", layers -> ((ObjectNode) layers.get(3)).put("name", "layer4.0.conv1"));

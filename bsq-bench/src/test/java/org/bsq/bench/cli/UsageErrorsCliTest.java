@@ -104,11 +104,12 @@ class UsageErrorsCliTest {
   void anUnknownCommandListsTheKnownOnes() {
     Result r = run("trian", "--model", "small-cnn");
     assertEquals(2, r.code());
-    assertEquals("bsq: unknown command 'trian'; known: [bench, demo, eval, export, help, list, report, reproduce, results, run, simulate, sweep, train]",
+    assertEquals("bsq: unknown command 'trian'; known: [bench, demo, eval, export, help, import, list, report, reproduce, results, run, simulate, sweep, train]",
         r.err().lines().findFirst().orElseThrow());
   }
 
-  static final String[] COMMANDS = {"train", "eval", "run", "simulate", "demo", "bench", "list", "report", "sweep", "reproduce"};
+  static final String[] COMMANDS = {"train", "eval", "run", "simulate", "demo", "bench", "list", "report", "sweep", "reproduce",
+      "import", "export"};
 
   /**
    * picocli warns on System.err about a lone '%' in a description (its tracer keeps the stream of its first use), so
