@@ -174,6 +174,8 @@ public final class Figures {
       chart.setXAxisTitle(axis.axisTitle());
       chart.setYAxisTitle("top-1 accuracy (%)");
       style(chart);
+      chart.getStyler().setXAxisDecimalPattern("#,##0.####"); // ticks at data values print as 5.19, not 5.187556...
+      chart.getStyler().setYAxisDecimalPattern("0.##");
       for (String s : strategies) {
         List<Point> ps = points.get(s);
         if (ps == null) {
