@@ -70,9 +70,9 @@ public final class Artifacts {
     }
   }
 
-  /** The URI of run {@code id}'s folder. */
+  /** The URI of run {@code id}'s folder, spelled as the root was given ({@code file:///x/ID}, not Hadoop's file:/x/ID). */
   public String uri(String id) {
-    return path(id).toString();
+    return root + "/" + id;
   }
 
   private org.apache.hadoop.fs.Path path(String name) {
