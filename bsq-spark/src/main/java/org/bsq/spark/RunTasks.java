@@ -1,6 +1,9 @@
 package org.bsq.spark;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +38,9 @@ import org.bsq.core.json.Json;
  * fail the Spark job.
  */
 public final class RunTasks {
+  /** The attempt lock's name after {@code .ID} in the working folder ({@link #run}). */
+  public static final String ATTEMPT_LOCK_SUFFIX = ".attempt.lock";
+
   private RunTasks() {}
 
   /** Spark's entry point, called once per task in the executor. */
@@ -53,15 +59,63 @@ public final class RunTasks {
     return run(spec, attempt, threads, executor, conf);
   }
 
-  /** Runs {@code spec} here; {@link #execute} with the task's attempt, CPUs, executor and Spark configuration. */
+  /**
+   * Runs {@code spec} here; {@link #execute} with the task's attempt, CPUs, executor and Spark configuration. Attempts
+   * of one run that meet in one working folder (a speculative copy, a retry racing a dying attempt, two tasks of one
+   * executor) take turns through an OS lock on {@code OUT/.ID.attempt.lock}: the later one waits, then finds the run
+   * done. Without it, a later attempt could replace the local folder with an older artifacts copy while the earlier
+   * one's child still works in it.
+   */
   static TaskOutcome run(TaskSpec spec, int attempt, int threads, String executor, Map<String, String> sparkConf) {
-    Path dir = Path.of(spec.outDir()).resolve(spec.id());
     String stored = storedRunJson(spec);
     if (stored != null) {
       return new TaskOutcome(spec.id(), RunState.DONE.name(), null, stored, false, 0, attempt, executor, threads);
     }
-    Artifacts artifacts = spec.artifacts() == null ? null : Artifacts.open(spec.artifacts(), sparkConf);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.lockWaitSeconds());
+    Path lockFile = Path.of(spec.outDir()).resolve("." + spec.id() + ATTEMPT_LOCK_SUFFIX);
+    FileChannel channel;
+    try {
+      Files.createDirectories(lockFile.getParent());
+      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      return failed(spec, "cannot open " + lockFile + " (the working folder must be writable): " + e.getMessage(),
+          attempt, executor, threads, false, 0);
+    }
+    try (channel) {
+      FileLock lock = null;
+      while (lock == null) {
+        try {
+          lock = channel.tryLock();
+        } catch (OverlappingFileLockException sameJvm) {
+          lock = null; // another task of this executor holds it
+        }
+        if (lock == null) {
+          if (System.nanoTime() > deadline) {
+            return new TaskOutcome(spec.id(), RunState.RUNNING.name(), "another attempt of run " + spec.id()
+                + " holds " + lockFile, null, false, 0, attempt, executor, threads);
+          }
+          sleep(1000);
+        }
+      }
+      try {
+        return runLocked(spec, attempt, threads, executor, sparkConf, deadline);
+      } finally {
+        lock.release();
+      }
+    } catch (IOException e) {
+      return failed(spec, "cannot lock " + lockFile + ": " + e.getMessage(), attempt, executor, threads, false, 0);
+    }
+  }
+
+  /** {@link #run} under the attempt lock. */
+  private static TaskOutcome runLocked(TaskSpec spec, int attempt, int threads, String executor,
+                                       Map<String, String> sparkConf, long deadline) {
+    Path dir = Path.of(spec.outDir()).resolve(spec.id());
+    String stored = storedRunJson(spec); // an attempt this one waited for may have finished it
+    if (stored != null) {
+      return new TaskOutcome(spec.id(), RunState.DONE.name(), null, stored, false, 0, attempt, executor, threads);
+    }
+    Artifacts artifacts = spec.artifacts() == null ? null : Artifacts.open(spec.artifacts(), sparkConf);
     String lastError = null;
     for (int round = 0; round < 3; round++) {
       boolean waited = false;
@@ -93,6 +147,9 @@ public final class RunTasks {
           }
           if (folder.state() == RunFolder.State.FINISHED) {
             String text = Files.readString(dir.resolve(Harness.RUN_JSON), StandardCharsets.UTF_8);
+            if (artifacts != null && !artifacts.exists(spec.id())) {
+              upload(spec, dir, artifacts, new Object()); // finished here, its final copy never arrived
+            }
             index(spec, dir, artifacts, text);
             return new TaskOutcome(spec.id(), RunState.DONE.name(), null, text, false, 0, attempt, executor, threads);
           }
@@ -170,8 +227,19 @@ public final class RunTasks {
         artifacts.download(dep, depDir);
       }
     }
-    if (artifacts.exists(spec.id())) {
-      artifacts.download(spec.id(), dir); // the shared copy wins over what an earlier attempt left on this host
+    if (artifacts.exists(spec.id()) && !finishedHere(dir, spec)) {
+      artifacts.download(spec.id(), dir); // the shared copy wins over an unfinished one an earlier attempt left here
+    }
+  }
+
+  /** Whether {@code dir} holds this run finished (a local copy whose final upload may have failed). */
+  private static boolean finishedHere(Path dir, TaskSpec spec) {
+    try {
+      RunFolder folder = RunFolder.at(dir);
+      return Files.isRegularFile(dir.resolve(RunFolder.CONFIG_FILE)) && folder.state() == RunFolder.State.FINISHED
+          && folder.identity().configHash().equals(spec.configHash());
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 
