@@ -74,6 +74,7 @@ public final class SparkSweepDistributor implements SweepDistributor {
     Map<String, SweepResult.Outcome> outcomes = new LinkedHashMap<>();
     Map<String, RunRecord> finished = new LinkedHashMap<>();
     JavaSparkContext sc = null;
+    TaskEvents events = new TaskEvents(out::event);
     int wave = 0;
     try {
       while (true) {
@@ -115,6 +116,7 @@ public final class SparkSweepDistributor implements SweepDistributor {
         wave++;
         if (sc == null) {
           sc = new JavaSparkContext(sparkConf(plan, request));
+          sc.sc().addSparkListener(events);
           out.event("sweep: spark " + sc.sc().applicationId() + " on " + sc.master() + ", default parallelism "
               + sc.defaultParallelism());
         }
@@ -125,6 +127,7 @@ public final class SparkSweepDistributor implements SweepDistributor {
         out.event("sweep: wave " + wave + ": " + ready.size() + " task(s): "
             + String.join(", ", ready.stream().map(PlannedRun::id).toList()));
         sc.setJobDescription("bsq sweep " + plan.sweep().name() + " wave " + wave);
+        events.nextWave(ready.stream().map(PlannedRun::id).toList());
         List<TaskOutcome> results = sc.parallelize(specs, specs.size()).map(RunTasks::execute).collect();
         for (TaskOutcome t : results) {
           PlannedRun run = ready.stream().filter(r -> r.id().equals(t.id())).findFirst().orElseThrow();

@@ -96,6 +96,7 @@ class SparkLocalSweepTest {
     assertTrue(first.log().contains("sweep: wave 1: 3 task(s)"), first.log());
     assertTrue(first.log().contains("sweep: wave 2: 1 task(s): matched"), first.log());
     assertTrue(first.log().contains("1 thread(s))"), first.log()); // spark.task.cpus = 1: OMP_NUM_THREADS=1
+    assertTrue(first.log().contains("sweep: start matched (attempt 0 on executor driver@"), first.log());
     String error = r.outcome("broken").error();
     assertTrue(error.contains("dataset.validation.size must be below the 6000 training images"), error);
     assertEquals((int) Math.floor(r.outcome("w3").record().avgBits()),

@@ -169,6 +169,9 @@ class SparkStandaloneClusterTest {
     Matcher m = Pattern.compile("sweep: done long: .*\\(attempt (\\d+) on executor ([^,\\s]+)").matcher(printed);
     assertTrue(m.find(), printed);
     assertTrue(Integer.parseInt(m.group(1)) >= 1, "a retried attempt: " + printed);
+    assertTrue(Pattern.compile("sweep: attempt 0 of long on executor 0@127\\.0\\.0\\.1 ended without a result "
+        + "\\(ExecutorLostFailure").matcher(printed).find(), printed);
+    assertTrue(printed.contains("sweep: start long (attempt " + m.group(1) + " on executor " + m.group(2)), printed);
     String runLog = read(runDir.resolve("sweep.log"));
     assertTrue(runLog.contains("bsq run: continuing the interrupted run"), runLog);
     assertTrue(runLog.contains("attempt 0") && runLog.contains("attempt " + m.group(1)), runLog);
