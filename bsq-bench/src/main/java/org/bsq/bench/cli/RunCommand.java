@@ -65,8 +65,16 @@ final class RunCommand implements Callable<Integer> {
           + "none).")
   String store;
 
+  @Option(names = "--exit-with-parent", hidden = true,
+      description = "Exit (code 3) as soon as the process that started this one is gone (a sweep's or a Spark "
+          + "executor's child: a killed executor must not leave a run holding its folder's lock).")
+  boolean exitWithParent;
+
   @Override
   public Integer call() {
+    if (exitWithParent) {
+      watchParent(spec.commandLine().getErr());
+    }
     PreparedRun run;
     Path runDir;
     if (resume != null) {
@@ -127,6 +135,29 @@ final class RunCommand implements Callable<Integer> {
     }
     stdout.flush();
     return code;
+  }
+
+  /** Starts a daemon thread that ends this process once its parent process has ended (polled twice a second). */
+  static void watchParent(PrintWriter err) {
+    ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+    if (parent == null) {
+      return; // already orphaned at start: nothing to watch
+    }
+    Thread t = new Thread(() -> {
+      while (parent.isAlive()) {
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+      err.println("bsq: the parent process " + parent.pid() + " is gone (--exit-with-parent); stopping this run, "
+          + "which continues from its checkpoints when started again");
+      err.flush();
+      Runtime.getRuntime().halt(3);
+    }, "bsq-exit-with-parent");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** Indexes the folder's run.json into {@link #store}; false (with the reason on stderr) when that failed. */

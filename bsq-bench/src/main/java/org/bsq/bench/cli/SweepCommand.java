@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.bsq.bench.sweep.Shard;
+import org.bsq.bench.sweep.SweepDistributor;
 import org.bsq.bench.sweep.SweepFile;
 import org.bsq.bench.sweep.SweepPlan;
 import org.bsq.bench.sweep.SweepResult;
@@ -22,7 +24,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bsq sweep SWEEP.yaml}: runs what is missing of a sweep (docs/sweeps.md), each run a child {@code bsq run};
- * {@code bsq sweep status SWEEP.yaml} shows where every run stands. Exit codes: 0 when every run is done, 1 when one
+ * {@code bsq sweep status SWEEP.yaml} shows where every run stands. {@code --shard I/N} takes one deterministic part of
+ * the grid (for batch schedulers); {@code --spark MASTER} runs the runs as Apache Spark tasks through the
+ * {@link SweepDistributor} of the bsq-spark module (docs/scale-out.md). Exit codes: 0 when every run is done, 1 when one
  * failed, is blocked or still runs elsewhere, 2 for a usage error (a bad sweep file, an unknown reference, a cycle).
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
@@ -44,6 +48,16 @@ final class SweepCommand implements Callable<Integer> {
       description = "Result store every run is indexed into (default: $BSQ_RESULT_STORE, else OUT/results.db).")
   String store;
 
+  @Option(names = "--spark", paramLabel = "MASTER",
+      description = "Run each missing run as an Apache Spark task on this master: local[N], spark://HOST:PORT, or "
+          + "yarn / k8s://... under spark-submit (needs the bsq-spark module; see docs/scale-out.md).")
+  String spark;
+
+  @Option(names = "--artifacts", paramLabel = "URI",
+      description = "With --spark: keep run folders under this Hadoop file system URI (hdfs://, s3a://, file://) "
+          + "instead of the shared --out folder; --out is then each executor's local working folder.")
+  String artifacts;
+
   /** The options both commands take. */
   static final class Common {
     @Parameters(index = "0", arity = "0..1", paramLabel = "SWEEP.yaml",
@@ -64,13 +78,20 @@ final class SweepCommand implements Callable<Integer> {
             + "runs, ${ID.avgBits}).")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--shard", paramLabel = "I/N",
+        description = "Only the I-th of N deterministic parts of the sweep (1 <= I <= N; runs linked by references "
+            + "stay together), e.g. for a SLURM array: --shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT.")
+    String shard;
+
     SweepPlan plan() {
       if (file == null) {
         throw new UsageException("sweep needs SWEEP.yaml");
       }
       PreparedRun.checkBudgetScale("--budget-scale", budgetScale);
       SweepFile sweep = UsageException.usage(() -> SweepFile.read(file).withOverrides(overrides));
-      return UsageException.usage(() -> out == null ? sweep.plan(budgetScale) : sweep.plan(budgetScale, out));
+      Shard part = shard == null ? Shard.ALL : UsageException.usage(() -> Shard.parse(shard));
+      SweepPlan plan = UsageException.usage(() -> out == null ? sweep.plan(budgetScale) : sweep.plan(budgetScale, out));
+      return plan.shard(part);
     }
   }
 
@@ -79,8 +100,30 @@ final class SweepCommand implements Callable<Integer> {
     if (jobs < 1) {
       throw new UsageException("--jobs must be >= 1, was " + jobs);
     }
+    if (artifacts != null && spark == null) {
+      throw new UsageException("--artifacts " + artifacts + " needs --spark MASTER (a local sweep keeps its run "
+          + "folders in --out)");
+    }
+    if (spark != null && spec.commandLine().getParseResult().hasMatchedOption("--jobs")) {
+      throw new UsageException("--jobs " + jobs + " is for a local sweep; with --spark the executors' cores and "
+          + "spark.task.cpus decide how many runs run at once");
+    }
+    SweepDistributor distributor = null;
+    if (spark != null) {
+      distributor = SweepDistributor.find("spark").orElseThrow(() -> new UsageException("--spark " + spark + " needs "
+          + "the bsq-spark module on the class path: run through ./bsq, which adds bsq-spark/target/classes and "
+          + "bsq-spark/target/classpath.txt when --spark is given (build them with mvn -DskipTests install), or "
+          + "through spark-submit as docs/scale-out.md shows"));
+    }
     SweepPlan plan = common.plan();
     PrintWriter out = spec.commandLine().getOut();
+    if (distributor != null) {
+      SweepDistributor.Request request = UsageException.usage(() -> new SweepDistributor.Request(spark,
+          store != null ? store : SweepRunner.defaultStore(plan.outDir()), artifacts, out, null, null));
+      SweepResult result = distributor.run(plan, request);
+      out.flush();
+      return result.exitCode();
+    }
     SweepRunner.Options options = SweepRunner.Options.defaults(out).withJobs(jobs).withStore(store)
         .withInteractive(System.console() != null);
     SweepResult result = new SweepRunner(options).run(plan);

@@ -161,6 +161,14 @@ public final class SweepPlan {
     return runs;
   }
 
+  /**
+   * The runs of one shard of this plan ({@code bsq sweep --shard I/N}), in this plan's order; the whole plan for
+   * {@link Shard#ALL}. A run and the runs it refers to are always in the same shard ({@link Shard}).
+   */
+  public SweepPlan shard(Shard shard) {
+    return shard.all() ? this : new SweepPlan(sweep, budgetScale, outDir, shard.select(runs));
+  }
+
   /** The run of an id. */
   public PlannedRun run(String id) {
     PlannedRun r = byId.get(id);
