@@ -45,7 +45,9 @@ import org.bsq.core.train.TrainingResult;
  * <p><b>Run.</b> Every conv and linear layer except projection shortcuts is converted to {@code initialBits} bit planes
  * ({@link BitRepresentation#install}); a {@link Trainer} then trains on {@code context.train()} with SGD
  * ({@code learningRate}, {@code momentum}, {@code weightDecay} on every trainable parameter, planes and scales included,
- * as the reference), a per-epoch step schedule, the loss {@code CE + alpha * R / TP} ({@link BitLassoRegularizer}), the
+ * as the reference), a per-epoch step schedule, the loss {@code CE + alpha * R / TP} ({@link BitLassoRegularizer}; each layer weighted by its memory as the paper,
+ * or with {@code regularizerWeighting: latency|energy} by the simulated cost of one of its bits on
+ * {@code weightingAccelerator}, {@link #weighting}, docs/hardware-aware-bsq.md), the
  * [0, 2] clamp after every step ({@link PlaneClampHook}; {@code clampMode}) and re-quantization with precision
  * adjustment before epoch 0, before every {@code requantizeInterval}-th epoch and after the last one
  * ({@link RequantizeHook}, maximum {@code maxBits}, threshold {@code pruningThreshold}). The outcome's scheme is
