@@ -24,20 +24,23 @@ public interface MarginalBitCost {
   String describe();
 
   /**
-   * Marginal costs from an additive per-layer table of the cost model {@code source} (activation bits fixed at {@code activationBits}, the table's own
-   * rule for 0 and 32), for precisions 1..{@code maxBits}. With {@code c(b)} the layer's cost at {@code b} weight bits:
+   * Marginal costs from an additive per-layer table of the cost model {@code source} (activation bits fixed at
+   * {@code activationBits}, the table's own rule for 0 and 32), for precisions 1..{@code maxBits}. With {@code c(b)}
+   * the layer's cost at {@code b} weight bits, the marginal cost of one bit is the largest saving per bit that dropping
+   * bits from {@code b} can buy (the steepest secant down to any precision of at least 1 bit):
    * <pre>
-   *   marginal(b) = (c(b) - c(b-)) / (b - b-)   b- = the largest precision in [1, b) with c(b-) &lt; c(b)
-   *               = (c(b+) - c(b)) / (b+ - b)   if there is none: b+ = the smallest in (b, maxBits] with c(b+) &gt; c(b)
-   *               = 0                           if there is neither (the metric ignores this layer's weight bits)
+   *   marginal(b) = max over b' in [1, b) of (c(b) - c(b')) / (b - b')     if that is &gt; 0
+   *               = (c(b+) - c(b)) / (b+ - b)   otherwise, b+ the smallest precision in (b, maxBits] with c(b+) &gt; c(b)
+   *               = 0                                                       if there is no such b' either
    * </pre>
-   * The first line is the backward difference {@code c(b) - c(b-1)} wherever the cost falls with every bit (a
-   * bit-serial array); on an array that only gets faster at some precisions (BitFusion's 2-bit bricks: 8 bits cost as
-   * 5, so dropping the 8th bit alone saves nothing) it is the saving per bit of dropping planes until the cost does
-   * fall, so a layer at 8 bits is still pushed towards 4. 0 bits (a pruned layer) is never the reference: its saving
-   * contains the layer's fixed costs (reading its input, draining its output), which no bit plane carries; at 1 bit,
-   * or where the cost is flat down to 1 bit, the cost of the next costlier precision above stands in (the forward
-   * difference).
+   * Where the cost falls by the same amount with every bit (a compute-bound layer on a bit-serial array) this is the
+   * backward difference {@code c(b) - c(b-1)}. On an array that only gets faster at some precisions (BitFusion's 2-bit
+   * bricks price 5-8 bits almost alike: only the weight traffic shrinks with each bit) the backward difference would
+   * see the traffic alone, and a layer at 8 bits would never be pushed towards the brick at 4; the steepest secant
+   * prices its bits by what dropping them actually buys. Non-monotone tables (BitFusion compatibility mode can price 8
+   * bits below 7) need no special case. 0 bits (a pruned layer) is never the reference: its saving contains the
+   * layer's fixed costs (reading its input, draining its output), which no bit plane carries; at 1 bit, or where no
+   * lower precision is cheaper, the step up to the next costlier precision stands in (the forward secant).
    */
   static MarginalBitCost of(LayerCostTable table, String source, int activationBits, int maxBits) {
     if (maxBits < 1 || maxBits > 16) {
@@ -77,11 +80,12 @@ public interface MarginalBitCost {
             + "] for a marginal cost, was " + bits);
       }
       double c = cost(l, bits);
+      double steepest = 0;
       for (int lower = bits - 1; lower >= 1; lower--) {
-        double cl = cost(l, lower);
-        if (cl < c) {
-          return (c - cl) / (bits - lower);
-        }
+        steepest = Math.max(steepest, (c - cost(l, lower)) / (bits - lower));
+      }
+      if (steepest > 0) {
+        return steepest;
       }
       for (int upper = bits + 1; upper <= maxBits; upper++) {
         double cu = cost(l, upper);
