@@ -218,8 +218,8 @@ class SweepFileTest {
   @Test
   void theHardwareAwareSweepsPlanAndHaqWaitsForTheLatencyItMatches() throws Exception {
     SweepPlan embedded = SweepFile.read(Path.of("..", "configs", "sweeps", "hw-aware-embedded.yaml")).plan(1, tmp);
-    // dependency order: HAQ right after the run whose latency it matches
-    assertEquals(List.of("mem-a1", "mem-a0.4", "mem-a0.2", "mem-a0.1", "lat-unpu-a1", "lat-unpu-a0.4",
+    // listed runs first, then the grid; HAQ right after the run whose latency it matches (dependency order)
+    assertEquals(List.of("lat-bf-a0.4", "mem-a1", "mem-a0.4", "mem-a0.2", "mem-a0.1", "lat-unpu-a1", "lat-unpu-a0.4",
         "haq-lat-matched", "lat-unpu-a0.2", "lat-unpu-a0.1"), embedded.runs().stream().map(PlannedRun::id).toList());
     JsonNode lat = ConfigDocument.read(embedded.run("lat-unpu-a0.4").config())
         .withOverrides(embedded.run("lat-unpu-a0.4").resolvedOverrides()).tree();
