@@ -127,7 +127,8 @@ public final class Figures {
   }
 
   /**
-   * Top-1 against each cost axis, one legend series per strategy: a seed group is one point (means over its seeds,
+   * Top-1 against each cost axis, one legend series per strategy (hardware-aware BSQ apart, {@link #series}): a seed
+   * group is one point (means over its seeds,
    * error bars of one standard deviation of top-1); each strategy's non-dominated points are its series, drawn as a
    * line with markers; its dominated points are a faint, legend-less series named {@code STRATEGY (dominated)}. An
    * axis no run has a value for is left out. Runs of several models or data sets get one set of plots each, named
@@ -154,7 +155,7 @@ public final class Figures {
 
   private static List<Figure> pareto(List<SeedGroup> groups, String suffix, String titleSuffix) {
     List<ReportRun> runs = groups.stream().flatMap(g -> g.runs().stream()).toList();
-    List<String> strategies = new ArrayList<>(new TreeSet<>(groups.stream().map(SeedGroup::strategy).toList()));
+    List<String> strategies = new ArrayList<>(new TreeSet<>(groups.stream().map(Figures::series).toList()));
     List<Figure> out = new ArrayList<>();
     for (CostAxis axis : costAxes(runs)) {
       Map<String, List<Point>> points = new LinkedHashMap<>();
@@ -162,7 +163,7 @@ public final class Figures {
         SeedStatistics.Summary x = SeedStatistics.Summary.of(g.values(r -> axis.value().applyAsDouble(r.record())));
         SeedStatistics.Summary y = SeedStatistics.Summary.of(g.values(r -> r.record().metrics().top1() * 100));
         if (x.n() > 0 && y.n() > 0) {
-          points.computeIfAbsent(g.strategy(), k -> new ArrayList<>())
+          points.computeIfAbsent(series(g), k -> new ArrayList<>())
               .add(new Point(x.mean(), y.mean(), Double.isNaN(y.sd()) ? 0 : y.sd(), g.label()));
         }
       }
@@ -205,6 +206,20 @@ public final class Figures {
           + "standard deviation over seeds.", chart));
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * A Pareto series: the strategy, and for hardware-aware BSQ its weighting ({@code bsq latency@unpu}, decision
+   * 0015), so that memory- and hardware-weighted BSQ get their own fronts.
+   */
+  static String series(SeedGroup g) {
+    RunRecord r = g.runs().get(0).record();
+    var params = r.config() == null ? null : r.config().path("experiment").path("strategy").path("params");
+    if (params == null || !params.path("regularizerWeighting").isTextual()) {
+      return g.strategy();
+    }
+    return g.strategy() + " " + params.path("regularizerWeighting").asText() + "@"
+        + params.path("weightingAccelerator").asText();
   }
 
   /** The model's name in a run's resolved configuration ("model" when absent). */

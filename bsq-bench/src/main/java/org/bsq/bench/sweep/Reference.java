@@ -16,7 +16,10 @@ import org.bsq.core.json.Json;
  * A reference {@code ${ID.FIELD}} or {@code ${ID.FIELD:ROUNDING}} inside an override value of a sweep file: it stands
  * for something of another run of the sweep. {@code runJson} and {@code dir} are paths (known before that run ends);
  * {@code avgBits}, {@code top1} and {@code compression} (the paper's) are numbers of its finished record, optionally
- * rounded ({@code floor}, {@code ceil}, {@code round}) to an integer.
+ * rounded ({@code floor}, {@code ceil}, {@code round}) to an integer; so are {@code latency@PRESET} and
+ * {@code energy@PRESET}, its simulated latency (ms) and energy (mJ) per image on an accelerator preset of its
+ * {@code accelerators:} (e.g. HAQ at a BSQ run's latency: {@code strategy.params.budget.value:
+ * "${bsq.latency@unpu}"}).
  *
  * @param id the referenced run
  * @param field what of it
@@ -27,15 +30,24 @@ public record Reference(String id, String field, String rounding) {
   public static final List<String> PATH_FIELDS = List.of("runJson", "dir");
   /** The numeric fields (of the finished record). */
   public static final List<String> NUMBER_FIELDS = List.of("avgBits", "top1", "compression");
+  /** The cost fields, each followed by {@code @PRESET}: a run record's {@code cost.PRESET.<metric key>}. */
+  public static final List<String> COST_FIELDS = List.of("latency", "energy");
   /** The roundings of a numeric field. */
   public static final List<String> ROUNDINGS = List.of("floor", "ceil", "round");
 
   private static final Pattern ANY = Pattern.compile("\\$\\{([^}]*)}");
-  private static final Pattern ONE = Pattern.compile("([a-z0-9._-]+)\\.([A-Za-z0-9]+)(?::([a-z]+))?");
+  private static final Pattern ONE =
+      Pattern.compile("([a-z0-9._-]+)\\.([A-Za-z0-9]+(?:@[A-Za-z0-9._-]+)?)(?::([a-z]+))?");
 
   /** Whether the value is known only once the referenced run has finished. */
   public boolean numeric() {
-    return NUMBER_FIELDS.contains(field);
+    return NUMBER_FIELDS.contains(field) || costField(field);
+  }
+
+  /** Whether {@code field} is {@code latency@PRESET} or {@code energy@PRESET}. */
+  private static boolean costField(String field) {
+    int at = field.indexOf('@');
+    return at > 0 && at < field.length() - 1 && COST_FIELDS.contains(field.substring(0, at));
   }
 
   @Override
@@ -53,14 +65,15 @@ public record Reference(String id, String field, String rounding) {
     while (m.find()) {
       Matcher one = ONE.matcher(m.group(1));
       String rule = "a reference must look like ${ID.FIELD} or ${ID.FIELD:ROUNDING} with FIELD one of "
-          + concat(PATH_FIELDS, NUMBER_FIELDS) + " and ROUNDING (numbers only) one of " + ROUNDINGS;
+          + concat(PATH_FIELDS, NUMBER_FIELDS) + " or METRIC@PRESET (METRIC one of " + COST_FIELDS
+          + ") and ROUNDING (numbers only) one of " + ROUNDINGS;
       if (!one.matches()) {
         problems.add(where + ": " + rule + ", was '" + m.group() + "'");
         continue;
       }
       String field = one.group(2);
       String rounding = one.group(3);
-      if (!PATH_FIELDS.contains(field) && !NUMBER_FIELDS.contains(field)) {
+      if (!PATH_FIELDS.contains(field) && !NUMBER_FIELDS.contains(field) && !costField(field)) {
         problems.add(where + ": " + rule + ", was '" + m.group() + "' (unknown field '" + field + "')");
       } else if (rounding != null && (!ROUNDINGS.contains(rounding) || PATH_FIELDS.contains(field))) {
         problems.add(where + ": " + rule + ", was '" + m.group() + "' (rounding '" + rounding + "')");
@@ -121,7 +134,20 @@ public record Reference(String id, String field, String rounding) {
       case "avgBits" -> r.avgBits();
       case "top1" -> r.metrics() == null ? null : r.metrics().top1();
       case "compression" -> r.compression() == null ? null : r.compression().paper();
-      default -> throw new IllegalArgumentException("reference " + this + " is not a number");
+      default -> {
+        if (!costField(field)) {
+          throw new IllegalArgumentException("reference " + this + " is not a number");
+        }
+        String preset = field.substring(field.indexOf('@') + 1);
+        String key = org.bsq.core.search.CostMetric.of(field.substring(0, field.indexOf('@'))).key();
+        java.util.Map<String, Double> prices = r.cost() == null ? null : r.cost().get(preset);
+        if (prices == null) {
+          throw new IllegalArgumentException("reference " + this + " needs run " + id + " to be priced on '" + preset
+              + "' (add it to its accelerators:), was priced on "
+              + (r.cost() == null ? "nothing" : r.cost().keySet()));
+        }
+        yield prices.get(key);
+      }
     };
     if (v == null || !Double.isFinite(v)) {
       throw new IllegalArgumentException("reference " + this + " needs a finite " + field + " in run " + id

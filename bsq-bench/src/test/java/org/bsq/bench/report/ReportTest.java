@@ -61,6 +61,20 @@ class ReportTest {
   }
 
   @Test
+  void hardwareAwareBsqIsASeriesOfItsOwn() {
+    com.fasterxml.jackson.databind.node.ObjectNode latency = ReportFixtures.finished("bsq", 0, 0.80,
+        new int[] {4, 4, 4}, "l");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) latency.at("/config/experiment/strategy/params"))
+        .put("regularizerWeighting", "latency").put("weightingAccelerator", "unpu");
+    List<ReportRun> runs = List.of(
+        ReportFixtures.run("mem", ReportFixtures.finished("bsq", 0, 0.80, new int[] {5, 5, 5}, "m")),
+        ReportFixtures.run("lat", latency));
+    XYChart chart = (XYChart) figure(Report.build(runs).figures(), "pareto-avgbits").chart();
+    assertEquals(List.of("bsq", "bsq latency@unpu"), List.copyOf(chart.getSeriesMap().keySet()));
+    assertArrayEquals(new double[] {4.0}, chart.getSeriesMap().get("bsq latency@unpu").getXData(), 1e-9);
+  }
+
+  @Test
   void aDominatedPointIsAFaintSeriesOutsideTheLegend() {
     List<ReportRun> runs = List.of(
         ReportFixtures.run("a", ReportFixtures.finished("uniform", 0, 0.80, new int[] {4, 4, 4}, "w4")),

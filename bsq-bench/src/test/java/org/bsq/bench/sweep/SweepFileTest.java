@@ -130,6 +130,26 @@ class SweepFileTest {
   }
 
   @Test
+  void latencyAndEnergyOfAPresetAreNumbersOfTheRecordsCost() throws Exception {
+    RunRecord r = Json.files().readValue("{\"formatVersion\":2,\"status\":\"finished\",\"strategy\":\"bsq\","
+        + "\"cost\":{\"unpu\":{\"latencyMsPerImage\":0.008340375,\"energyMjPerImage\":0.0142}}}", RunRecord.class);
+    List<String> problems = new java.util.ArrayList<>();
+    List<Reference> refs = Reference.find("${lat-unpu-a0.4.latency@unpu}", "set", problems);
+    assertEquals(List.of(new Reference("lat-unpu-a0.4", "latency@unpu", null)), refs, problems.toString());
+    assertTrue(refs.get(0).numeric());
+    assertEquals("0.008340375", refs.get(0).number(r));
+    assertEquals("0.0142", new Reference("a", "energy@unpu", null).number(r));
+    String missing = assertThrows(IllegalArgumentException.class,
+        () -> new Reference("a", "latency@loom", null).number(r)).getMessage();
+    assertTrue(missing.contains("needs run a to be priced on 'loom' (add it to its accelerators:), was priced on "
+        + "[unpu]"), missing);
+    Reference.find("${a.speed@unpu}", "set", problems);
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(problems.get(0).contains("METRIC@PRESET (METRIC one of [latency, energy])")
+        && problems.get(0).contains("(unknown field 'speed@unpu')"), problems.get(0));
+  }
+
+  @Test
   void errorsNameTheBadValueAndTheRule() {
     String dup = problems("""
         name: d
@@ -193,6 +213,34 @@ class SweepFileTest {
     String m = assertThrows(IllegalArgumentException.class, () -> s.plan(1, tmp.resolve("out"))).getMessage();
     assertTrue(m.contains("run a (") && m.contains("strategy.params.weightBits"), m);
     assertThrows(IllegalArgumentException.class, () -> s.plan(0, tmp.resolve("out")));
+  }
+
+  @Test
+  void theHardwareAwareSweepsPlanAndHaqWaitsForTheLatencyItMatches() throws Exception {
+    SweepPlan embedded = SweepFile.read(Path.of("..", "configs", "sweeps", "hw-aware-embedded.yaml")).plan(1, tmp);
+    // listed runs first, then the grid; HAQ right after the run whose latency it matches (dependency order)
+    assertEquals(List.of("lat-bf-a0.4", "mem-a1", "mem-a0.4", "mem-a0.2", "mem-a0.1", "lat-unpu-a1", "lat-unpu-a0.4",
+        "haq-lat-matched", "lat-unpu-a0.2", "lat-unpu-a0.1"), embedded.runs().stream().map(PlannedRun::id).toList());
+    JsonNode lat = ConfigDocument.read(embedded.run("lat-unpu-a0.4").config())
+        .withOverrides(embedded.run("lat-unpu-a0.4").resolvedOverrides()).tree();
+    assertEquals("latency", lat.at("/strategy/params/regularizerWeighting").asText());
+    assertEquals("unpu", lat.at("/strategy/params/weightingAccelerator").asText());
+    assertEquals(0.4, lat.at("/strategy/params/alpha").asDouble(), 0.0);
+
+    SweepPlan resnet = SweepFile.read(Path.of("..", "configs", "sweeps", "hw-aware-resnet20.yaml"))
+        .plan(0.02, tmp.resolve("r"));
+    assertEquals(List.of("mem-a0.05", "mem-a0.1", "lat-bf-a0.05", "haq-lat-matched", "lat-bf-a0.1"),
+        resnet.runs().stream().map(PlannedRun::id).toList());
+    PlannedRun haq = resnet.run("haq-lat-matched");
+    assertTrue(haq.waitingForReferences(), haq.toString());
+    RunRecord bsq = Json.files().readValue("{\"formatVersion\":2,\"status\":\"finished\",\"strategy\":\"bsq\","
+        + "\"cost\":{\"bitfusion-e\":{\"latencyMsPerImage\":0.1875}}}", RunRecord.class);
+    PlannedRun resolved = resnet.resolve(haq, id -> bsq);
+    JsonNode h = ConfigDocument.read(resolved.config()).withOverrides(resolved.resolvedOverrides()).tree();
+    assertEquals(0.1875, h.at("/strategy/params/budget/value").asDouble(), 0.0, resolved.resolvedOverrides()
+        .toString());
+    assertEquals("latency", h.at("/objective/metric").asText());
+    assertEquals("bitfusion-e", h.at("/objective/accelerator").asText());
   }
 
   @Test

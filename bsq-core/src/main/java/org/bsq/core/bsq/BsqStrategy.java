@@ -1,5 +1,6 @@
 package org.bsq.core.bsq;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +16,10 @@ import org.bsq.core.engine.Model;
 import org.bsq.core.param.Parameter;
 import org.bsq.core.param.ParameterRole;
 import org.bsq.core.param.ParameterStore;
+import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.quant.QuantizationScheme;
+import org.bsq.core.search.CostMetric;
+import org.bsq.core.search.LayerCostTable;
 import org.bsq.core.strategy.QuantizationStrategy;
 import org.bsq.core.strategy.StrategyContext;
 import org.bsq.core.strategy.StrategyOutcome;
@@ -41,7 +45,9 @@ import org.bsq.core.train.TrainingResult;
  * <p><b>Run.</b> Every conv and linear layer except projection shortcuts is converted to {@code initialBits} bit planes
  * ({@link BitRepresentation#install}); a {@link Trainer} then trains on {@code context.train()} with SGD
  * ({@code learningRate}, {@code momentum}, {@code weightDecay} on every trainable parameter, planes and scales included,
- * as the reference), a per-epoch step schedule, the loss {@code CE + alpha * R / TP} ({@link BitLassoRegularizer}), the
+ * as the reference), a per-epoch step schedule, the loss {@code CE + alpha * R / TP} ({@link BitLassoRegularizer}; each layer weighted by its memory as the paper,
+ * or with {@code regularizerWeighting: latency|energy} by the simulated cost of one of its bits on
+ * {@code weightingAccelerator}, {@link #weighting}, docs/hardware-aware-bsq.md), the
  * [0, 2] clamp after every step ({@link PlaneClampHook}; {@code clampMode}) and re-quantization with precision
  * adjustment before epoch 0, before every {@code requantizeInterval}-th epoch and after the last one
  * ({@link RequantizeHook}, maximum {@code maxBits}, threshold {@code pruningThreshold}). The outcome's scheme is
@@ -120,20 +126,52 @@ public final class BsqStrategy implements QuantizationStrategy {
    *     0 and the model's {@code actBits} keep the graph's activations, 1..16 quantize, 32 is unquantized ReLU6.
    * @param evaluateEvery evaluate on the validation split after every this many epochs (0: never, the default)
    * @param checkpointEverySteps also checkpoint every this many optimizer steps (0: after each epoch only)
+   * @param regularizerWeighting how each layer's group-Lasso term is weighted ({@link RegularizerWeighting}):
+   *     {@value RegularizerWeighting#MEMORY} (absent, the default: the paper's {@code P_l * N_l}; normalized to absent,
+   *     so a config that names it has the same identity as one that does not), or {@code latency} / {@code energy}:
+   *     hardware-aware BSQ, by the simulated marginal cost of one bit of the layer on {@code weightingAccelerator}
+   *     (docs/hardware-aware-bsq.md)
+   * @param weightingAccelerator the accelerator preset of hardware-aware BSQ (one of the run's {@code accelerators:});
+   *     only with {@code latency} or {@code energy}
    */
   public record Parameters(double alpha, int initialBits, int maxBits, double learningRate, double momentum,
       double weightDecay, double recipeEpochs, List<Double> lrMilestones, double lrGamma, double requantizeInterval,
       double pruningThreshold, String clampMode, boolean resetAllOptimizerState, int activationBits,
-      int evaluateEvery, int checkpointEverySteps) implements Validated {
+      int evaluateEvery, int checkpointEverySteps,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String regularizerWeighting,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String weightingAccelerator) implements Validated {
 
     public Parameters {
       lrMilestones = lrMilestones == null ? null : List.copyOf(lrMilestones);
+      if (RegularizerWeighting.MEMORY.equals(regularizerWeighting)) {
+        regularizerWeighting = null;
+      }
+    }
+
+    /** The paper's parameters without hardware weighting (the record's first sixteen components). */
+    public Parameters(double alpha, int initialBits, int maxBits, double learningRate, double momentum,
+        double weightDecay, double recipeEpochs, List<Double> lrMilestones, double lrGamma, double requantizeInterval,
+        double pruningThreshold, String clampMode, boolean resetAllOptimizerState, int activationBits,
+        int evaluateEvery, int checkpointEverySteps) {
+      this(alpha, initialBits, maxBits, learningRate, momentum, weightDecay, recipeEpochs, lrMilestones, lrGamma,
+          requantizeInterval, pruningThreshold, clampMode, resetAllOptimizerState, activationBits, evaluateEvery,
+          checkpointEverySteps, null, null);
     }
 
     /** The paper's CIFAR-10 ResNet-20 recipe (docs/algorithm.md section 9.1) at alpha 5e-3. */
     public static Parameters defaults() {
       return new Parameters(5e-3, 8, 8, 0.1, 0.9, 1e-4, 350, List.of(250.0), 0.1, 100, 0.0, CLAMP_BIT_PLANES, true,
           4, 0, 0);
+    }
+
+    /** {@value RegularizerWeighting#MEMORY}, {@code latency} or {@code energy}. */
+    public String weightingMode() {
+      return regularizerWeighting == null ? RegularizerWeighting.MEMORY : regularizerWeighting;
+    }
+
+    /** Whether the regularizer is weighted by hardware cost (not memory). */
+    public boolean hardwareWeighted() {
+      return regularizerWeighting != null;
     }
 
     /** Binds a strategy section (absent: the defaults); every problem is reported at once. */
@@ -197,6 +235,16 @@ public final class BsqStrategy implements QuantizationStrategy {
       }
       if (checkpointEverySteps < 0) {
         problems.add("checkpointEverySteps: must be >= 0, was " + checkpointEverySteps);
+      }
+      List<String> modes = List.of(RegularizerWeighting.MEMORY, CostMetric.LATENCY.label(), CostMetric.ENERGY.label());
+      if (regularizerWeighting != null && !modes.contains(regularizerWeighting)) {
+        problems.add("regularizerWeighting: must be one of " + modes + ", was '" + regularizerWeighting + "'");
+      } else if (regularizerWeighting != null && weightingAccelerator == null) {
+        problems.add("weightingAccelerator: must name an accelerator preset of the run's 'accelerators:' for "
+            + "regularizerWeighting " + regularizerWeighting + ", was absent");
+      } else if (regularizerWeighting == null && weightingAccelerator != null) {
+        problems.add("weightingAccelerator: only applies to regularizerWeighting latency or energy (the weighting is "
+            + "memory), was '" + weightingAccelerator + "'");
       }
     }
 
@@ -284,11 +332,57 @@ public final class BsqStrategy implements QuantizationStrategy {
     return Parameters.class;
   }
 
+  /**
+   * Hardware-aware BSQ: the weighting accelerator must be one of the run's cost models, price the metric, and its
+   * marginal cost of one bit must not be 0 for every converted layer at {@code initialBits}.
+   */
+  @Override
+  public void check(StrategyContext context) {
+    Parameters p = context.parameters(Parameters.class);
+    if (!p.hardwareWeighted()) {
+      return;
+    }
+    RegularizerWeighting w = weighting(p, context);
+    List<LayerInfo> converted = context.layers().layers().stream().filter(l -> !l.projectionShortcut()).toList();
+    long[] counts = converted.stream().mapToLong(LayerInfo::weightCount).toArray();
+    int[] bitsNow = new int[converted.size()];
+    java.util.Arrays.fill(bitsNow, p.initialBits());
+    try {
+      w.multipliers(converted.stream().map(LayerInfo::name).toList(), counts, bitsNow);
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException("strategy.params.regularizerWeighting: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The regularizer's weighting: memory, or the marginal {@code latency} / {@code energy} of one bit on
+   * {@code weightingAccelerator} from that cost model's per-layer lookup table (activation bits
+   * {@code activationBits}, precisions 1..{@code maxBits}).
+   */
+  public static RegularizerWeighting weighting(Parameters p, StrategyContext context) {
+    if (!p.hardwareWeighted()) {
+      return RegularizerWeighting.memory();
+    }
+    CostMetric metric = CostMetric.of(p.regularizerWeighting());
+    org.bsq.core.strategy.SchemeCostModel model;
+    try {
+      model = context.costTarget().model(p.weightingAccelerator());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("strategy.params.weightingAccelerator: " + e.getMessage(), e);
+    }
+    LayerCostTable table = model.table(context.layers(), metric).orElseThrow(() -> new IllegalArgumentException(
+        "strategy.params.weightingAccelerator: cost model '" + p.weightingAccelerator() + "' must price "
+            + metric.label() + " per layer to weight BSQ's regularizer, it does not (name an accelerator preset)"));
+    return RegularizerWeighting.hardware(metric.label(),
+        MarginalBitCost.of(table, p.weightingAccelerator(), p.activationBits(), p.maxBits()));
+  }
+
   @Override
   public StrategyOutcome run(StrategyContext context) {
     Parameters p = context.parameters(Parameters.class);
     Plan plan = Plan.of(p, context.budget().epochs(), context.train().batchesPerEpoch());
     Model model = context.model();
+    RegularizerWeighting weighting = weighting(p, context);
     BitRepresentation bits = BitRepresentation.install(model, p.initialBits());
     List<EpochRecord> trajectory = List.of();
     List<Double> averageBits = new ArrayList<>();
@@ -300,7 +394,7 @@ public final class BsqStrategy implements QuantizationStrategy {
           new float[plan.epochs()]));
       Path checkpoints = context.workDir().resolve(CHECKPOINT_DIR);
       Trainer.Builder builder = builder(model, bits, p, plan, context.train(), context.backend(), context.seed(),
-          checkpoints, null, context.listeners());
+          checkpoints, null, context.listeners(), weighting);
       if (p.evaluateEvery() > 0) {
         builder.evaluation(context.validation());
       }
@@ -322,7 +416,9 @@ public final class BsqStrategy implements QuantizationStrategy {
     for (LayerStatistics st : statistics) {
       planes.put(st.layer(), st.weightNonZeroPercent().stream().map(v -> v / 100.0).toList());
     }
-    return new StrategyOutcome(scheme, trajectory, details(p, plan, bits, statistics, trajectory, averageBits), planes);
+    Map<String, Object> details = details(p, plan, bits, statistics, trajectory, averageBits);
+    details.put("regularizerWeighting", weightingDetails(p, bits, weighting));
+    return new StrategyOutcome(scheme, trajectory, details, planes);
   }
 
 
@@ -333,12 +429,21 @@ public final class BsqStrategy implements QuantizationStrategy {
    */
   static Trainer.Builder builder(Model model, BitRepresentation bits, Parameters p, Plan plan, BatchSource train,
       Backend backend, long seed, Path checkpointDir, StepHook probe, List<TrainingListener> listeners) {
+    return builder(model, bits, p, plan, train, backend, seed, checkpointDir, probe, listeners,
+        RegularizerWeighting.memory());
+  }
+
+  /** {@link #builder} with the regularizer weighted by {@code weighting}. */
+  static Trainer.Builder builder(Model model, BitRepresentation bits, Parameters p, Plan plan, BatchSource train,
+      Backend backend, long seed, Path checkpointDir, StepHook probe, List<TrainingListener> listeners,
+      RegularizerWeighting weighting) {
+    BitLassoRegularizer regularizer = new BitLassoRegularizer(bits, p.alpha(), weighting);
     TrainingConfig config = new TrainingConfig(plan.epochs(), p.sgd(), plan.schedule(p.lrGamma()),
         plan.stepGranular(), seed, p.evaluateEvery() > 0 ? p.evaluateEvery() : 1, checkpointDir, 1,
         p.checkpointEverySteps(), false, plan.stepGranular() ? plan.totalSteps() : 0);
     Trainer.Builder b = Trainer.builder(backend, model, config,
             FractionalEpochs.limitBatches(train, plan.stepsPerEpoch()))
-        .lossTerm(new BitLassoRegularizer(bits, p.alpha()));
+        .lossTerm(regularizer);
     if (probe != null) {
       b.stepHook(probe);
     }
@@ -349,15 +454,47 @@ public final class BsqStrategy implements QuantizationStrategy {
             p.resetAllOptimizerState());
     return b.stepHook(new PlaneClampHook(bits, p.clamp()))
         .epochHook(requantize)
-        .epochHook(new BitsRecorder(bits, requantize, listeners));
+        .epochHook(new BitsRecorder(bits, requantize, listeners, regularizer));
+  }
+
+  /**
+   * {@code details.regularizerWeighting}: the mode, what it prices, and per converted layer the final multiplier of its
+   * weight groups and its ratio to the memory weighting {@code P_l * N_l} (1 everywhere in memory mode).
+   */
+  private static Map<String, Object> weightingDetails(Parameters p, BitRepresentation bits,
+                                                      RegularizerWeighting weighting) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("mode", weighting.mode());
+    if (p.hardwareWeighted()) {
+      d.put("accelerator", p.weightingAccelerator());
+    }
+    d.put("prices", weighting.describe());
+    List<BitPlaneWeightSource> layers = bits.layers();
+    List<String> names = layers.stream().map(BitPlaneWeightSource::layer).toList();
+    long[] counts = layers.stream().mapToLong(BitPlaneWeightSource::weightCount).toArray();
+    int[] now = layers.stream().mapToInt(BitPlaneWeightSource::bits).toArray();
+    double[] w = weighting.multipliers(names, counts, now);
+    Map<String, Object> perLayer = new LinkedHashMap<>();
+    for (int l = 0; l < w.length; l++) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("bits", now[l]);
+      e.put("multiplier", w[l]);
+      e.put("relativeToMemory", w[l] / ((double) counts[l] * now[l]));
+      if (weighting instanceof RegularizerWeighting.Hardware h) {
+        e.put("marginalCostOfOneBit", h.marginals(names, now)[l]);
+      }
+      perLayer.put(names.get(l), e);
+    }
+    d.put("finalLayers", perLayer);
+    return d;
   }
 
   /**
    * Writes the average bits of the epoch about to start into {@value #AVERAGE_BITS_BUFFER} (after re-quantization) and,
    * after every re-quantization, tells the listeners the precision it left, as the reference's log does.
    */
-  private record BitsRecorder(BitRepresentation bits, RequantizeHook requantize, List<TrainingListener> listeners)
-      implements EpochHook {
+  private record BitsRecorder(BitRepresentation bits, RequantizeHook requantize, List<TrainingListener> listeners,
+                              BitLassoRegularizer regularizer) implements EpochHook {
     @Override
     public void beforeEpoch(EpochContext context) {
       Parameter buffer = context.parameters().get(AVERAGE_BITS_BUFFER);
@@ -391,7 +528,19 @@ public final class BsqStrategy implements QuantizationStrategy {
           .append(' ').append(nb[0]));
       String text = String.format(java.util.Locale.ROOT, "bsq: %s: average %.3f weight bits (TB/TP), %.2fx; "
           + "bits per layer: %s", when, bits.averageBits(), bits.compression(), layers);
-      listeners.forEach(l -> l.onNote(text));
+      if (!RegularizerWeighting.MEMORY.equals(regularizer.weighting().mode())) {
+        double[] w = regularizer.multipliers();
+        StringBuilder rel = new StringBuilder();
+        List<BitPlaneWeightSource> ls = bits.layers();
+        for (int l = 0; l < w.length; l++) {
+          BitPlaneWeightSource s = ls.get(l);
+          rel.append(l == 0 ? "" : ", ").append(s.layer()).append(' ')
+              .append(String.format(java.util.Locale.ROOT, "%.3g", w[l] / ((double) s.weightCount() * s.bits())));
+        }
+        text += "; regularizer weight / memory weight (" + regularizer.weighting().describe() + "): " + rel;
+      }
+      String line = text;
+      listeners.forEach(l -> l.onNote(line));
     }
   }
 

@@ -162,5 +162,39 @@ class ResNet20GoldenTest {
     assertFalse(Double.isNaN(value));
     System.out.printf("ResNet-20 regularizer: R = %.1f (golden %.1f, %s exact), alpha*R/TP = %.7f (golden %.7f)%n",
         total, 1_576_232_704.0, total == 1_576_232_704f ? "" : "not", value, term);
+    memoryWeightingIsThisRegularizerExactly(model, rep, reg, total, term);
+  }
+
+  /**
+   * Decision 0015: the memory weighting, named explicitly or as a hardware weighting whose cost of one bit of a layer
+   * is its number of weights {@code P_l} (normalized: factor exactly 1), gives the golden's regularizer bit for bit:
+   * the same {@code R}, loss term and plane gradients as the paper's regularizer checked above.
+   */
+  private static void memoryWeightingIsThisRegularizerExactly(Model model, BitRepresentation rep,
+                                                              BitLassoRegularizer paper, float total, float term) {
+    MarginalBitCost weightsPerBit = new MarginalBitCost() {
+      @Override public double marginal(String layer, int bits) { return rep.layer(layer).weightCount(); }
+
+      @Override public String describe() { return "memory as a cost"; }
+    };
+    org.bsq.core.train.StepContext step = new org.bsq.core.train.StepContext(model, 0, 0, 1, 0, 1, 0.1);
+    model.parameters().zeroGradients();
+    double paperTerm = paper.addValueAndGradients(step);
+    Map<String, float[]> paperGrads = new java.util.HashMap<>();
+    for (BitPlaneWeightSource s : rep.layers()) {
+      paperGrads.put(s.layer(), model.parameters().get(BitPlaneWeightSource.pweightName(s.layer())).grad().clone());
+    }
+    assertEquals(term, paperTerm, 1e-6 * term);
+    for (RegularizerWeighting w : List.of(RegularizerWeighting.memory(),
+        RegularizerWeighting.hardware("memory-as-cost", weightsPerBit))) {
+      BitLassoRegularizer r = new BitLassoRegularizer(rep, paper.alpha(), w);
+      assertEquals(total, r.regularizer(), 0f, w.describe());
+      model.parameters().zeroGradients();
+      assertEquals(paperTerm, r.addValueAndGradients(step), 0.0, w.describe());
+      for (BitPlaneWeightSource s : rep.layers()) {
+        assertArrayEquals(paperGrads.get(s.layer()),
+            model.parameters().get(BitPlaneWeightSource.pweightName(s.layer())).grad(), s.layer() + " " + w.describe());
+      }
+    }
   }
 }
