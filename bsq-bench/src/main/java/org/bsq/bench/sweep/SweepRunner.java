@@ -336,8 +336,10 @@ public final class SweepRunner {
       c.add("--set");
       c.add(o);
     }
+    // --exit-with-parent: a sweep killed outright (kill -9) takes its runs with it; they continue from their
+    // checkpoints when the sweep is started again
     c.addAll(List.of("--out", run.runDir().toString(), "--budget-scale", String.valueOf(plan.budgetScale()), "--json",
-        "--store", store));
+        "--store", store, "--exit-with-parent"));
     return c;
   }
 

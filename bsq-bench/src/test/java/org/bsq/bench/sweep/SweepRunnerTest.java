@@ -24,6 +24,8 @@ import org.bsq.core.train.Checkpoint;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A sweep of tiny post-training-quantization runs on the embedded data, each a child JVM: two at a time, one run
@@ -150,9 +152,10 @@ class SweepRunnerTest {
     assertEquals(2, storedHashes(r.store()).size());
   }
 
-  @Test
+  @ParameterizedTest(name = "forcibly = {0}")
+  @ValueSource(booleans = {false, true})
   @Tag("integration")
-  void killingTheSweepKillsItsChildrenAndTheNextSweepContinuesTheRun() throws Exception {
+  void killingTheSweepKillsItsChildrenAndTheNextSweepContinuesTheRun(boolean forcibly) throws Exception {
     Files.writeString(tmp.resolve("finetuned.yaml"), EXPERIMENT.replace(", mode: ptq", "")
         + "finetune: {epochs: 8, learningRate: 0.05}\n");
     Path file = Files.writeString(tmp.resolve("k.yaml"), "name: k\nruns:\n  - {id: long, config: finetuned.yaml}\n");
@@ -172,7 +175,11 @@ class SweepRunnerTest {
       assertTrue(Checkpoint.exists(runDir.resolve("finetune")), Files.readString(tmp.resolve("parent.log")));
       children = parent.descendants().toList();
       assertFalse(children.isEmpty());
-      parent.destroy(); // SIGTERM: the sweep's shutdown hook ends its children
+      if (forcibly) {
+        parent.destroyForcibly(); // SIGKILL: no shutdown hook; each child sees its parent gone (--exit-with-parent)
+      } else {
+        parent.destroy(); // SIGTERM: the sweep's shutdown hook ends its children
+      }
       assertTrue(parent.waitFor(30, TimeUnit.SECONDS));
     } finally {
       parent.destroyForcibly();
