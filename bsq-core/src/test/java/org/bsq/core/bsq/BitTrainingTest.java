@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.bsq.core.engine.Model;
 import org.bsq.core.engine.reference.ReferenceBackend;
 import org.bsq.core.graph.ActivationSpec;
@@ -18,7 +17,6 @@ import org.bsq.core.graph.GraphBuilder;
 import org.bsq.core.param.Parameter;
 import org.bsq.core.param.ParameterRole;
 import org.bsq.core.quant.QuantizationScheme;
-import org.bsq.core.train.InMemoryBatchSource;
 import org.bsq.core.train.Initializers;
 import org.bsq.core.train.LearningRateSchedule;
 import org.bsq.core.train.SgdSettings;
@@ -49,22 +47,6 @@ class BitTrainingTest {
     Model m = Model.withZeroParameters(graph());
     Initializers.initialize(m, seed);
     return m;
-  }
-
-  private static InMemoryBatchSource stripes(int samples, int batch, long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    float[] images = new float[samples * SIZE * SIZE];
-    int[] labels = new int[samples];
-    for (int s = 0; s < samples; s++) {
-      labels[s] = s % 2;
-      for (int y = 0; y < SIZE; y++) {
-        for (int x = 0; x < SIZE; x++) {
-          int coord = labels[s] == 0 ? x : y;
-          images[s * SIZE * SIZE + y * SIZE + x] = (float) ((coord % 2 == 0 ? 1 : -1) + 0.3 * r.nextGaussian());
-        }
-      }
-    }
-    return new InMemoryBatchSource("stripes", images, labels, 1, SIZE, SIZE, 2, batch, seed, true);
   }
 
   @Test
@@ -142,7 +124,7 @@ class BitTrainingTest {
     RequantizeHook requantize = RequantizeHook.paper(rep, 2);
     float[][] planeRange = {{Float.MAX_VALUE, -Float.MAX_VALUE}};
     TrainingConfig config = TrainingConfig.of(4, SgdSettings.bsq(0.05), LearningRateSchedule.constant(), 7);
-    Trainer trainer = Trainer.builder(new ReferenceBackend(1), m, config, stripes(32, 8, 5))
+    Trainer trainer = Trainer.builder(new ReferenceBackend(1), m, config, StripesFixture.data(32, 8, 5, true))
         .lossTerm(reg)
         .stepHook(new PlaneClampHook(rep, PlaneClampHook.Mode.BIT_PLANES))
         .stepHook(step -> {

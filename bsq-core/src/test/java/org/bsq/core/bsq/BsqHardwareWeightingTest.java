@@ -13,12 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.bsq.core.config.ConfigException;
 import org.bsq.core.engine.Model;
 import org.bsq.core.engine.reference.ReferenceBackend;
 import org.bsq.core.graph.ActivationSpec;
-import org.bsq.core.graph.GraphBuilder;
 import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.json.Json;
 import org.bsq.core.quant.QuantizationScheme;
@@ -30,8 +28,6 @@ import org.bsq.core.strategy.SchemeCostModel;
 import org.bsq.core.strategy.SizeOnlyCostModel;
 import org.bsq.core.strategy.StrategyContext;
 import org.bsq.core.strategy.StrategyOutcome;
-import org.bsq.core.train.InMemoryBatchSource;
-import org.bsq.core.train.Initializers;
 import org.bsq.core.train.TrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Hardware-aware BSQ through the strategy: parameters, checks, and what the weighting does to a training run. */
 class BsqHardwareWeightingTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int SIZE = 6;
   private static final double ALPHA = 1.0;
 
   /** An accelerator whose latency is {@code perBit[layer] * weight bits} (whatever the activation bits). */
@@ -66,32 +61,7 @@ class BsqHardwareWeightingTest {
   }
 
   private static Model model() {
-    GraphBuilder b = new GraphBuilder("stripes-net", 1, SIZE, SIZE);
-    int x = b.conv("conv1", b.input(), 8, 3, 1, 1);
-    x = b.activation("relu", b.batchNorm("bn1", x), ActivationSpec.relu());
-    x = b.conv("conv2", x, 8, 3, 1, 1);
-    x = b.activation("act2", b.batchNorm("bn2", x), ActivationSpec.relu());
-    b.linear("fc", b.globalAvgPool(x), 2);
-    Model m = Model.withZeroParameters(b.build());
-    Initializers.initialize(m, 1);
-    return m;
-  }
-
-  private static InMemoryBatchSource stripes(boolean shuffle) {
-    SplittableRandom r = new SplittableRandom(3);
-    int samples = 32;
-    float[] images = new float[samples * SIZE * SIZE];
-    int[] labels = new int[samples];
-    for (int s = 0; s < samples; s++) {
-      labels[s] = s % 2;
-      for (int y = 0; y < SIZE; y++) {
-        for (int x = 0; x < SIZE; x++) {
-          int coord = labels[s] == 0 ? x : y;
-          images[s * SIZE * SIZE + y * SIZE + x] = (float) ((coord % 2 == 0 ? 1 : -1) + 0.3 * r.nextGaussian());
-        }
-      }
-    }
-    return new InMemoryBatchSource("stripes", images, labels, 1, SIZE, SIZE, 2, 8, 3, shuffle);
+    return StripesFixture.model(1, ActivationSpec.relu());
   }
 
   private static ObjectNode params(String weighting, String accelerator) {
@@ -115,7 +85,8 @@ class BsqHardwareWeightingTest {
                                          List<String> notes) {
     LayerInventory inv = LayerInventory.of(model.graph());
     SchemeCostModel size = new SizeOnlyCostModel();
-    return new StrategyContext(inv, model, new ReferenceBackend(1), stripes(true), stripes(false), size,
+    return new StrategyContext(inv, model, new ReferenceBackend(1), StripesFixture.data(32, 8, 3, true),
+        StripesFixture.data(32, 8, 3, false), size,
         new Budget(6, 0, 0), 9, params, dir, List.of(new TrainingListener() {
           @Override public void onNote(String note) { notes.add(note); }
         }), CostTarget.size(List.of(size, array), inv), null);

@@ -14,13 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.bsq.core.config.ConfigException;
 import org.bsq.core.engine.Model;
 import org.bsq.core.engine.reference.ReferenceBackend;
 import org.bsq.core.finetune.NormalizedWeights;
 import org.bsq.core.graph.ActivationSpec;
-import org.bsq.core.graph.GraphBuilder;
 import org.bsq.core.graph.LayerInfo;
 import org.bsq.core.graph.LayerInventory;
 import org.bsq.core.param.Parameter;
@@ -33,8 +31,6 @@ import org.bsq.core.strategy.StrategyContract;
 import org.bsq.core.strategy.StrategyOutcome;
 import org.bsq.core.train.Checkpoint;
 import org.bsq.core.train.EpochRecord;
-import org.bsq.core.train.InMemoryBatchSource;
-import org.bsq.core.train.Initializers;
 import org.bsq.core.train.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,41 +55,15 @@ class BsqStrategyTest extends StrategyContract {
 
   // ------------------------------------------------------------------------------------------ a learnable problem
 
-  private static final int SIZE = 6;
-
-  /** conv -> bn -> relu -> conv -> bn -> ReLU6+4-bit -> gap -> fc: small, fast, learnable. */
+  /** The stripes network with ReLU6 + 4-bit activations before the pooling. */
   private static Model stripesModel(long seed) {
-    GraphBuilder b = new GraphBuilder("stripes-net", 1, SIZE, SIZE);
-    int x = b.conv("conv1", b.input(), 8, 3, 1, 1);
-    x = b.activation("relu", b.batchNorm("bn1", x), ActivationSpec.relu());
-    x = b.conv("conv2", x, 8, 3, 1, 1);
-    x = b.activation("act2", b.batchNorm("bn2", x), ActivationSpec.quantized(4));
-    b.linear("fc", b.globalAvgPool(x), 2);
-    Model m = Model.withZeroParameters(b.build());
-    Initializers.initialize(m, seed);
-    return m;
-  }
-
-  private static InMemoryBatchSource stripes(int samples, int batch, long seed, boolean shuffle) {
-    SplittableRandom r = new SplittableRandom(seed);
-    float[] images = new float[samples * SIZE * SIZE];
-    int[] labels = new int[samples];
-    for (int s = 0; s < samples; s++) {
-      labels[s] = s % 2;
-      for (int y = 0; y < SIZE; y++) {
-        for (int x = 0; x < SIZE; x++) {
-          int coord = labels[s] == 0 ? x : y;
-          images[s * SIZE * SIZE + y * SIZE + x] = (float) ((coord % 2 == 0 ? 1 : -1) + 0.3 * r.nextGaussian());
-        }
-      }
-    }
-    return new InMemoryBatchSource("stripes", images, labels, 1, SIZE, SIZE, 2, batch, seed, shuffle);
+    return StripesFixture.model(seed, ActivationSpec.quantized(4));
   }
 
   private static StrategyContext stripesContext(Model model, double epochs, JsonNode params, Path dir) {
     return new StrategyContext(LayerInventory.of(model.graph()), model, new ReferenceBackend(1),
-        stripes(32, 8, 3, true), stripes(32, 8, 3, false), new SizeOnlyCostModel(), new Budget(epochs, 0, 0), 9,
-        params, dir);
+        StripesFixture.data(32, 8, 3, true), StripesFixture.data(32, 8, 3, false), new SizeOnlyCostModel(),
+        new Budget(epochs, 0, 0), 9, params, dir);
   }
 
   @Test
