@@ -156,22 +156,14 @@ public final class PretrainedWeights {
   public static void save(Path dir, ParameterStore store, Map<String, ?> metadata) {
     try {
       Files.createDirectories(dir);
-      ObjectNode root = Json.files().createObjectNode();
-      root.put("format", "one raw little-endian float32 file per tensor, C (row-major) order, no header");
-      root.set("metadata", Json.files().valueToTree(metadata));
+      ObjectNode root = manifestRoot(metadata);
       ArrayNode tensors = root.putArray("tensors");
       for (Parameter p : store.all()) {
-        ByteBuffer buf = ByteBuffer.allocate(p.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
-        buf.asFloatBuffer().put(p.value());
-        byte[] bytes = buf.array();
         String file = p.name() + ".f32";
-        Files.write(dir.resolve(file), bytes);
+        byte[] bytes = writeFloats(dir.resolve(file), p.value());
         ObjectNode t = tensors.addObject();
         t.put("name", p.name());
-        ArrayNode shape = t.putArray("shape");
-        for (int d : p.shape()) {
-          shape.add(d);
-        }
+        putShape(t, p.shape());
         t.put("dtype", "float32");
         t.put("byte_order", "little-endian");
         t.put("file", file);
@@ -192,24 +184,16 @@ public final class PretrainedWeights {
   public static void save(Path dir, List<TorchStateDict.Entry> tensors, Map<String, ?> metadata) {
     try {
       Files.createDirectories(dir);
-      ObjectNode root = Json.files().createObjectNode();
-      root.put("format", "one raw little-endian float32 file per tensor, C (row-major) order, no header");
-      root.set("metadata", Json.files().valueToTree(metadata));
+      ObjectNode root = manifestRoot(metadata);
       ArrayNode list = root.putArray("tensors");
       for (TorchStateDict.Entry e : tensors) {
         float[] v = e.tensor().toFloatArray();
-        ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        buf.asFloatBuffer().put(v);
-        byte[] bytes = buf.array();
         String file = e.name() + ".f32";
-        Files.write(dir.resolve(file), bytes);
+        byte[] bytes = writeFloats(dir.resolve(file), v);
         ObjectNode t = list.addObject();
         t.put("name", e.name());
         t.put("checkpoint_key", e.checkpointKey());
-        ArrayNode shape = t.putArray("shape");
-        for (int d : e.tensor().shape()) {
-          shape.add(d);
-        }
+        putShape(t, e.tensor().shape());
         t.put("dtype", "float32");
         t.put("source_dtype", e.tensor().dtype().name().toLowerCase());
         t.put("byte_order", "little-endian");
@@ -220,6 +204,29 @@ public final class PretrainedWeights {
       Json.writeFile(dir.resolve(MANIFEST), root);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write weights to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static ObjectNode manifestRoot(Map<String, ?> metadata) {
+    ObjectNode root = Json.files().createObjectNode();
+    root.put("format", "one raw little-endian float32 file per tensor, C (row-major) order, no header");
+    root.set("metadata", Json.files().valueToTree(metadata));
+    return root;
+  }
+
+  /** Writes {@code values} as raw little-endian float32 to {@code file}; returns the bytes written. */
+  private static byte[] writeFloats(Path file, float[] values) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asFloatBuffer().put(values);
+    byte[] bytes = buf.array();
+    Files.write(file, bytes);
+    return bytes;
+  }
+
+  private static void putShape(ObjectNode tensor, int[] shape) {
+    ArrayNode dims = tensor.putArray("shape");
+    for (int d : shape) {
+      dims.add(d);
     }
   }
 
